@@ -1,0 +1,5 @@
+import sys
+
+from newsarchiver.cli import main
+
+sys.exit(main())

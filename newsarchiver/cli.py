@@ -1,0 +1,240 @@
+"""``newsarchiver``: the command line. It runs Scrapy in-process with the project settings."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+from newsarchiver import __version__
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_LOCKED, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
+
+
+def project_settings(overrides: dict):
+    from scrapy.settings import Settings
+
+    settings = Settings()
+    settings.setmodule("newsarchiver.settings", priority="project")
+    settings.update({k: v for k, v in overrides.items() if v is not None}, priority="cmdline")
+    return settings
+
+
+def add_crawl_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--output",
+        "-o",
+        default="output",
+        metavar="DIR",
+        help="the archive folder; posts go to DIR/_posts (default: ./output)",
+    )
+    parser.add_argument(
+        "--report",
+        metavar="FILE",
+        help="write a JSON report {new, updated, unchanged, failed} to FILE",
+    )
+    parser.add_argument(
+        "--share-base",
+        metavar="URL",
+        help="base of the share link written in each post (default: http://finews.zning.xyz)",
+    )
+    parser.add_argument(
+        "--site",
+        metavar="URL",
+        help="base of the blog's own links (default: //finews.withounder.com)",
+    )
+    parser.add_argument(
+        "--body-format",
+        choices=("html", "markdown"),
+        help="write the body as served (html, the default) or converted to Markdown",
+    )
+    parser.add_argument(
+        "--refresh",
+        action="store_true",
+        help="fetch articles already in the archive again and rewrite those that changed",
+    )
+    parser.add_argument(
+        "--concurrency",
+        type=_positive_int,
+        metavar="N",
+        help="requests in flight at once (default: 16, at most 8 per host)",
+    )
+    parser.add_argument(
+        "--resume",
+        metavar="DIR",
+        help="keep the run's state in DIR (Scrapy JOBDIR); the same option resumes it",
+    )
+    parser.add_argument("--log-file", metavar="FILE", help="write the log to FILE, not stderr")
+    parser.add_argument(
+        "--quiet",
+        "-q",
+        action="store_true",
+        help="print nothing unless something failed (for cron)",
+    )
+    parser.add_argument("--verbose", "-v", action="store_true", help="also show Scrapy's own log")
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1: {text!r}")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="newsarchiver",
+        description="Archive finews share URLs as Jekyll posts in the finews archive's format.",
+    )
+    parser.add_argument("--version", action="version", version=f"newsarchiver {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    crawl = commands.add_parser(
+        "crawl",
+        help="archive the articles behind share URLs",
+        description="Archive the articles behind finews share URLs "
+        "({base}/html_News/NewsShare.html?infoCode={code}).",
+    )
+    crawl.add_argument("urls", nargs="*", metavar="SHARE_URL", help="share URLs to archive")
+    crawl.add_argument(
+        "--input",
+        "-i",
+        metavar="FILE",
+        help="read share URLs from FILE, one a line ('-': standard input; "
+        "blank lines and lines starting with # are skipped)",
+    )
+    add_crawl_options(crawl)
+
+    demo = commands.add_parser(
+        "demo",
+        help="archive the bundled sample site's articles",
+        description="Start the bundled sample site on 127.0.0.1 and archive all its articles.",
+    )
+    demo.add_argument(
+        "--output",
+        "-o",
+        default="output",
+        metavar="DIR",
+        help="the archive folder (default: ./output)",
+    )
+
+    site = commands.add_parser(
+        "sample-site",
+        help="serve the bundled sample site on 127.0.0.1",
+        description="Serve the bundled finews-compatible sample site until Ctrl-C.",
+    )
+    site.add_argument("--port", type=int, default=8800, help="port to listen on (default: 8800)")
+    return parser
+
+
+def crawl_settings(args: argparse.Namespace) -> dict:
+    settings = {
+        "NEWSARCHIVER_OUTPUT": str(Path(args.output).resolve()),
+        "NEWSARCHIVER_REPORT": str(Path(args.report).resolve()) if args.report else None,
+        "NEWSARCHIVER_SHARE_BASE": args.share_base,
+        "NEWSARCHIVER_SITE": args.site,
+        "NEWSARCHIVER_BODY_FORMAT": args.body_format,
+        "NEWSARCHIVER_REFRESH": True if args.refresh else None,
+        "JOBDIR": args.resume,
+        "LOG_FILE": args.log_file,
+    }
+    if args.concurrency:
+        settings["CONCURRENT_REQUESTS"] = args.concurrency
+        settings["CONCURRENT_REQUESTS_PER_DOMAIN"] = args.concurrency
+    if args.quiet:
+        settings["LOG_LEVEL"] = "WARNING"
+        settings["NEWSARCHIVER_PROGRESS_INTERVAL"] = 0
+    return settings
+
+
+def run_spider(spider_cls, spider_kwargs: dict, args: argparse.Namespace) -> int:
+    """Run one spider with the project settings; print the summary; return the exit code."""
+    from scrapy.crawler import CrawlerProcess
+
+    from newsarchiver.report import RunReport
+    from newsarchiver.storage import RunLock
+
+    settings = project_settings(crawl_settings(args))
+    output = Path(settings.get("NEWSARCHIVER_OUTPUT"))
+    lock = RunLock(output)
+    if not lock.acquire():
+        print(
+            f"newsarchiver: another run is writing to {output} (lock {lock.path}); exiting",
+            file=sys.stderr,
+        )
+        return EXIT_LOCKED
+    try:
+        process = CrawlerProcess(settings)
+        if not args.verbose:
+            logging.getLogger("scrapy").setLevel(logging.WARNING)
+        crawler = process.create_crawler(spider_cls)
+        process.crawl(crawler, **spider_kwargs)
+        process.start()
+    finally:
+        lock.release()
+    report = next(e for e in crawler.extensions.middlewares if isinstance(e, RunReport))
+    reason = crawler.stats.get_value("finish_reason") if crawler.stats else None
+    failed = report.counts["failed"]
+    if not args.quiet or failed:
+        print(f"newsarchiver: {report.summary()} (posts in {output / '_posts'})", file=sys.stderr)
+        for failure in report.failures:
+            print(f"  FAILED {failure['url']}: {failure['reason']}", file=sys.stderr)
+    if reason == "shutdown":
+        again = f" --resume {args.resume}" if args.resume else " (add --resume DIR to keep state)"
+        print(
+            f"newsarchiver: interrupted; run the same command{again} to continue", file=sys.stderr
+        )
+        return EXIT_INTERRUPTED
+    return EXIT_FAILED if failed else EXIT_OK
+
+
+def cmd_crawl(args: argparse.Namespace) -> int:
+    from newsarchiver.spiders.share import ShareSpider
+
+    if not args.urls and not args.input:
+        print("newsarchiver crawl: give share URLs or --input FILE", file=sys.stderr)
+        return EXIT_USAGE
+    if args.input and args.input != "-" and not Path(args.input).is_file():
+        print(f"newsarchiver crawl: no such input file: {args.input}", file=sys.stderr)
+        return EXIT_USAGE
+    return run_spider(ShareSpider, {"urls": args.urls, "input": args.input}, args)
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from newsarchiver.sample_site import SampleSite
+    from newsarchiver.spiders.share import ShareSpider
+
+    parser = build_parser()
+    crawl_args = parser.parse_args(["crawl", "--output", args.output, "--refresh"])
+    with SampleSite() as site:
+        print(
+            f"Sample site on {site.base_url}: archiving {len(site.articles)} articles",
+            file=sys.stderr,
+        )
+        code = run_spider(ShareSpider, {"urls": site.share_urls()}, crawl_args)
+    posts = Path(args.output).resolve() / "_posts"
+    print(f"Posts are in {posts}")
+    return code
+
+
+def cmd_sample_site(args: argparse.Namespace) -> int:
+    from newsarchiver.sample_site import serve
+
+    serve(port=args.port)
+    return EXIT_OK
+
+
+COMMANDS = {"crawl": cmd_crawl, "demo": cmd_demo, "sample-site": cmd_sample_site}
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return COMMANDS[args.command](args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

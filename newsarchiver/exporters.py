@@ -1,0 +1,143 @@
+"""Render articles as the archive's Jekyll posts and category pages."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from urllib.parse import quote
+
+import yaml
+from itemadapter import ItemAdapter
+from scrapy.exporters import BaseItemExporter
+
+DEFAULT_SHARE_BASE = "http://finews.zning.xyz"
+DEFAULT_SITE = "//finews.withounder.com"
+
+# What YAML may hold unescaped in a double-quoted scalar: printable characters,
+# minus the quote, the backslash and the characters YAML folds as line breaks.
+_YAML_UNSAFE = re.compile(
+    '[^\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufeff\uff00-\ufffd\U00010000-\U0010ffff]|["\\\\]'
+)
+_YAML_ESCAPES = {'"': '\\"', "\\": "\\\\", "\n": "\\n", "\t": "\\t", "\r": "\\r"}
+
+
+def yaml_quoted(text: str) -> str:
+    """``text`` as a YAML double-quoted scalar that reads back unchanged."""
+
+    def escape(match: re.Match[str]) -> str:
+        char = match.group(0)
+        if char in _YAML_ESCAPES:
+            return _YAML_ESCAPES[char]
+        point = ord(char)
+        if point < 0x100:
+            return f"\\x{point:02x}"
+        return f"\\u{point:04x}" if point < 0x10000 else f"\\U{point:08x}"
+
+    return '"' + _YAML_UNSAFE.sub(escape, text) + '"'
+
+
+@lru_cache(maxsize=4096)
+def yaml_scalar(text: str) -> str:
+    """``text`` plain, as the archive writes it, where YAML reads that back as is."""
+    if text and text == text.strip() and not _YAML_UNSAFE.search(text):
+        try:
+            if yaml.safe_load(f"k: {text}") == {"k": text}:
+                return text
+        except yaml.YAMLError:
+            pass
+    return yaml_quoted(text)
+
+
+@lru_cache(maxsize=4096)
+def yaml_label(text: str) -> str:
+    """A post's ``categories`` or ``tags`` value, holding exactly one label.
+
+    Jekyll splits a plain string there on white space, so a label with spaces
+    is written as a one-element list.
+    """
+    if yaml_scalar(text) == text and not re.search(r"\s", text):
+        return text
+    return f"[{yaml_quoted(text)}]"
+
+
+@lru_cache(maxsize=1)
+def _pinyin():
+    from xpinyin import Pinyin  # loads its dictionary once, on first use
+
+    return Pinyin()
+
+
+@lru_cache(maxsize=4096)
+def category_slug(outlet: str) -> str:
+    """The archive's category slug: xpinyin's spelling without its ``-``."""
+    return _pinyin().get_pinyin(outlet).replace("-", "")
+
+
+def category_url(site: str, slug: str) -> str:
+    return f"{site}/category/{quote(slug, safe='()')}.html"
+
+
+def render_post(
+    article: dict, *, share_base: str = DEFAULT_SHARE_BASE, site: str = DEFAULT_SITE
+) -> str:
+    """The post text for ``article`` (code, title, published, body, outlet, slug)."""
+    outlet = article["outlet"]
+    code = article["code"]
+    return (
+        "---\n"
+        "layout: post\n"
+        f"title: {yaml_quoted(article['title'])}\n"
+        f"date: {article['published']} +0800\n"
+        f"categories: {yaml_label(article['slug'])}\n"
+        f"tags: {yaml_label(outlet + '新闻')}\n"
+        "---\n"
+        f"{article['body']}\n"
+        "\n"
+        f"<{share_base}/html_News/NewsShare.html?infoCode={code}>\n"
+        "\n"
+        f"[返回{_link_text(outlet)}新闻]({category_url(site, article['slug'])})"
+        f"｜[返回首页]({site}/)"
+    )
+
+
+def _link_text(text: str) -> str:
+    return re.sub(r"([\[\]\\])", r"\\\1", text)
+
+
+def render_category_page(outlet: str, slug: str) -> str:
+    return (
+        "---\n"
+        "layout: category\n"
+        f"title: {yaml_scalar(outlet + '新闻')}\n"
+        f"category: {yaml_scalar(slug)}\n"
+        "---"
+    )
+
+
+class JekyllPostExporter(BaseItemExporter):
+    """Writes one article as a Jekyll post (UTF-8, no newline at the end).
+
+    ``body_format="markdown"`` converts the body HTML with markdownify.
+    """
+
+    def __init__(self, file, **kwargs) -> None:
+        self.share_base = kwargs.pop("share_base", DEFAULT_SHARE_BASE).rstrip("/")
+        self.site = kwargs.pop("site", DEFAULT_SITE).rstrip("/")
+        self.body_format = kwargs.pop("body_format", "html")
+        super().__init__(dont_fail=True, **kwargs)
+        self.file = file
+
+    def export_item(self, item) -> None:
+        self.file.write(self.render(item).encode("utf-8"))
+
+    def render(self, item) -> str:
+        article = ItemAdapter(item).asdict()
+        if self.body_format == "markdown":
+            article["body"] = html_to_markdown(article["body"])
+        return render_post(article, share_base=self.share_base, site=self.site)
+
+
+def html_to_markdown(html: str) -> str:
+    from markdownify import markdownify
+
+    return markdownify(html, heading_style="ATX", bullets="-").strip()

@@ -1,0 +1,205 @@
+"""From what the finews site serves to an :class:`Article`.
+
+Pure functions: bytes or text in, data out. Nothing here imports Scrapy, so
+each function is tested on saved inputs under ``tests/fixtures/``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import datetime
+from html.parser import HTMLParser
+from urllib.parse import parse_qs, urlsplit
+
+from parsel import Selector
+from w3lib.encoding import html_to_unicode
+
+from newsarchiver.items import Article
+
+SHARE_PATH = "/html_News/NewsShare.html"
+DATA_PATH = "/NewsData/GetNewsText.do"
+CODE_RE = re.compile(r"[A-Za-z0-9]{1,64}", re.ASCII)
+MAX_TITLE = 1000
+
+# 2022-05-20 02:56:47, 2022-05-20 02:56, 2022年05月20日 02:56 (and / or . as separators)
+TIME_RE = re.compile(
+    r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?\s*"
+    r"(\d{1,2})\s*[:：]\s*(\d{2})(?:\s*[:：]\s*(\d{2}))?"
+)
+ATTRIBUTION_RE = re.compile(r"文章来源\s*[：:]\s*(.+?)\s*[）)]\s*$", re.S)
+EM_MEDIA = "//p[contains(concat(' ', normalize-space(@class), ' '), ' em_media ')]"
+
+
+class ExtractError(ValueError):
+    """The input holds no usable article; the message says why, for a person."""
+
+
+def parse_share_url(url: str) -> tuple[str, str]:
+    """Split a share URL into ``(base, code)`` or raise :class:`ExtractError`."""
+    text = url.strip()
+    try:
+        parts = urlsplit(text)
+        parts.port  # noqa: B018 - raises ValueError on a bad port
+    except ValueError as exc:
+        raise ExtractError(f"not a URL ({exc})") from None
+    if not parts.scheme or not parts.netloc:
+        raise ExtractError("not a URL")
+    if parts.scheme.lower() not in ("http", "https"):
+        raise ExtractError(f"unsupported scheme {parts.scheme!r}: only http and https")
+    if not parts.path.endswith(SHARE_PATH):
+        raise ExtractError(f"not a finews share URL: the path must end with {SHARE_PATH}")
+    codes = parse_qs(parts.query, keep_blank_values=True).get("infoCode", [])
+    if not codes:
+        raise ExtractError("share URL without infoCode")
+    if len(codes) > 1:
+        raise ExtractError("share URL with more than one infoCode")
+    code = codes[0]
+    if not CODE_RE.fullmatch(code):
+        raise ExtractError(f"invalid infoCode {code!r}: letters and digits only")
+    prefix = parts.path[: -len(SHARE_PATH)]
+    return f"{parts.scheme.lower()}://{parts.netloc}{prefix}", code
+
+
+def share_url(base: str, code: str) -> str:
+    return f"{base.rstrip('/')}{SHARE_PATH}?infoCode={code}"
+
+
+def data_url(base: str, code: str) -> str:
+    return f"{base.rstrip('/')}{DATA_PATH}?id={code}"
+
+
+def parse_time(text: str) -> str:
+    """Return ``YYYY-MM-DD HH:MM:SS`` for any of the site's time formats."""
+    match = TIME_RE.search(text or "")
+    if not match:
+        raise ExtractError(f"no parseable date in {text[:60]!r}" if text else "no date")
+    year, month, day, hour, minute, second = (int(g) if g else 0 for g in match.groups())
+    try:
+        moment = datetime(year, month, day, hour, minute, second)
+    except ValueError as exc:
+        raise ExtractError(f"invalid date {match.group(0)!r} ({exc})") from None
+    return moment.strftime("%Y-%m-%d %H:%M:%S")
+
+
+def outlet_from_body(html: str) -> str:
+    """The outlet named by the body's ``（文章来源：X）`` line, or ``""``."""
+    if "文章来源" not in html:
+        return ""
+    for node in reversed(Selector(text=html).xpath(EM_MEDIA)):
+        match = ATTRIBUTION_RE.search(node.xpath("string()").get(""))
+        if match:
+            return " ".join(match.group(1).split())
+    return ""
+
+
+def _text(value: object) -> str:
+    return value.strip() if isinstance(value, str) else ""
+
+
+def _first(data: dict, *keys: str) -> str:
+    for key in keys:
+        value = _text(data.get(key))
+        if value:
+            return value
+    return ""
+
+
+def article_from_json(body: bytes, code: str, url: str) -> Article:
+    """Read the data endpoint's JSON answer for ``code``."""
+    try:
+        data = json.loads(body.decode("utf-8-sig"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ExtractError(f"malformed JSON from the data endpoint ({exc})") from None
+    if not isinstance(data, dict):
+        raise ExtractError("malformed JSON from the data endpoint (not an object)")
+    html = data.get("text")
+    if not isinstance(html, str) or not html.strip():
+        html = data.get("content")
+    if not isinstance(html, str) or not html.strip():
+        raise ExtractError("unknown article: the data endpoint has no text for it")
+    return Article(
+        code=code,
+        url=url,
+        title=_first(data, "title"),
+        published=_first(data, "showtime", "datetime"),
+        body=html.strip(),
+        outlet=_first(data, "medianame", "from"),
+        via="data",
+    )
+
+
+class _ElementSpan(HTMLParser):
+    """Finds where the inner HTML of the element with a given id starts and ends.
+
+    The body must be kept as served, so it is sliced out of the source text
+    rather than re-serialised by a parser.
+    """
+
+    def __init__(self, element_id: str) -> None:
+        super().__init__(convert_charrefs=False)
+        self.element_id = element_id
+        self.tag = ""
+        self.depth = 0
+        self.start: tuple[int, int] | None = None  # (line, column) after the start tag
+        self.end: tuple[int, int] | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if self.end is not None:
+            return
+        if self.start is None:
+            if ("id", self.element_id) in attrs:
+                self.tag, self.depth = tag, 1
+                line, col = self.getpos()
+                self.start = (line, col + len(self.get_starttag_text() or ""))
+        elif tag == self.tag:
+            self.depth += 1
+
+    def handle_endtag(self, tag: str) -> None:
+        if self.start is not None and self.end is None and tag == self.tag:
+            self.depth -= 1
+            if self.depth == 0:
+                self.end = self.getpos()
+
+
+def _offset(text: str, position: tuple[int, int]) -> int:
+    line, col = position
+    offset = 0
+    for _ in range(line - 1):
+        offset = text.index("\n", offset) + 1
+    return offset + col
+
+
+def inner_html(text: str, element_id: str) -> str | None:
+    """The inner HTML of the element with ``element_id``, exactly as in ``text``."""
+    if element_id not in text:
+        return None
+    finder = _ElementSpan(element_id)
+    finder.feed(text)
+    finder.close()
+    if finder.start is None:
+        return None
+    start = _offset(text, finder.start)
+    end = _offset(text, finder.end) if finder.end is not None else len(text)
+    return text[start:end]
+
+
+def decode_page(body: bytes, content_type: str | None = None) -> str:
+    """Decode an HTML page by its header, its meta charset or its content (GBK too)."""
+    _, text = html_to_unicode(content_type, body)
+    return text
+
+
+def article_from_page(text: str, code: str, url: str) -> Article:
+    """Read a rendered share page (eastmoney article markup), already decoded."""
+    html = (inner_html(text, "ContentBody") or "").strip()
+    if not html:
+        raise ExtractError("unknown article: the share page has an empty #ContentBody")
+    page = Selector(text=text)
+    title = " ".join(page.css("div.newsContent > h1").xpath("string()").get("").split())
+    when = " ".join(page.css("div.time").xpath("string()").get("").split())
+    source = " ".join(page.css("div.source").xpath("string()").get("").split())
+    source = re.sub(r"^(来源|文章来源)\s*[：:]\s*", "", source)
+    return Article(
+        code=code, url=url, title=title, published=when, body=html, outlet=source, via="page"
+    )

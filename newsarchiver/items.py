@@ -1,0 +1,24 @@
+"""The one item newsarchiver passes between spider, pipelines and exporter."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass
+class Article:
+    """One finews article, as plain data.
+
+    The spider fills what the site served; the pipelines fill ``slug`` and
+    ``status`` and clean ``body``.
+    """
+
+    code: str
+    url: str  # the share URL the article was asked for
+    title: str = ""
+    published: str = ""  # "YYYY-MM-DD HH:MM:SS", Beijing time
+    body: str = ""  # HTML, as served until BodyCleaner runs
+    outlet: str = ""  # from the JSON or the page; the attribution line wins
+    via: str = ""  # "data" (JSON endpoint) or "page" (rendered share page)
+    slug: str = ""
+    status: str = ""  # "new", "updated" or "unchanged", set by PostWriter

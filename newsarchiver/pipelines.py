@@ -1,0 +1,151 @@
+"""Item pipelines: each does one job on an :class:`~newsarchiver.items.Article`."""
+
+from __future__ import annotations
+
+import io
+import logging
+from pathlib import Path
+
+from scrapy.exceptions import DropItem
+
+from newsarchiver import storage
+from newsarchiver.exporters import (
+    DEFAULT_SHARE_BASE,
+    DEFAULT_SITE,
+    JekyllPostExporter,
+    category_slug,
+    render_category_page,
+)
+from newsarchiver.extract import CODE_RE, MAX_TITLE, ExtractError, outlet_from_body, parse_time
+from newsarchiver.items import Article
+from newsarchiver.sanitize import sanitize_body
+
+logger = logging.getLogger(__name__)
+
+
+class ArticleValidator:
+    """Drops articles without a code, title, date or body; normalises the date."""
+
+    def process_item(self, item: Article) -> Article:
+        if not CODE_RE.fullmatch(item.code or ""):
+            raise DropItem(f"invalid infoCode {item.code!r}: {item.url}")
+        item.title = item.title.strip()
+        if not item.title:
+            raise DropItem(f"missing title: {item.url}")
+        if len(item.title) > MAX_TITLE:
+            raise DropItem(f"title longer than {MAX_TITLE} characters: {item.url}")
+        try:
+            item.published = parse_time(item.published)
+        except ExtractError as exc:
+            raise DropItem(f"{exc}: {item.url}") from None
+        if not item.body.strip():
+            raise DropItem(f"empty body: {item.url}")
+        return item
+
+
+class BodyCleaner:
+    """Deletes the indentation and everything unsafe from the body (see sanitize)."""
+
+    def __init__(self, stats=None) -> None:
+        self.stats = stats
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler.stats)
+
+    def process_item(self, item: Article) -> Article:
+        cleaned = sanitize_body(item.body)
+        if cleaned != item.body.replace("\u3000\u3000", "") and self.stats:
+            self.stats.inc_value("newsarchiver/body_sanitized")
+        if not cleaned.strip():
+            raise DropItem(f"empty body after removing unsafe content: {item.url}")
+        item.body = cleaned
+        return item
+
+
+class OutletAttributor:
+    """Names the outlet (the attribution line wins) and its category slug."""
+
+    def process_item(self, item: Article) -> Article:
+        outlet = outlet_from_body(item.body) or " ".join(item.outlet.split())
+        if not outlet:
+            raise DropItem(
+                f"no source attribution (no 文章来源 line, medianame or source): {item.url}"
+            )
+        # The slug names a file: path separators and leading dots must not survive.
+        slug = category_slug(outlet).replace("/", "").replace("\\", "").replace("\0", "")
+        slug = slug.lstrip(".").strip()
+        if not slug:
+            raise DropItem(f"outlet {outlet!r} gives an empty category slug: {item.url}")
+        if len(slug.encode("utf-8")) > 200:
+            raise DropItem(f"outlet name too long for a category file name: {item.url}")
+        item.outlet, item.slug = outlet, slug
+        return item
+
+
+class PostWriter:
+    """Writes each article's post and its category page, atomically.
+
+    An article already in ``_posts/`` or ``old_post/`` is compared byte for
+    byte and only rewritten when it changed, in the folder it is in.
+    """
+
+    output = "output"
+    share_base = DEFAULT_SHARE_BASE
+    site = DEFAULT_SITE
+    body_format = "html"
+
+    def __init__(self, stats, settings=None) -> None:
+        self.stats = stats
+        get = settings.get if settings is not None else (lambda key, default: default)
+        self.output = Path(get("NEWSARCHIVER_OUTPUT", self.output))
+        self.exporter = JekyllPostExporter(
+            None,
+            share_base=get("NEWSARCHIVER_SHARE_BASE", self.share_base),
+            site=get("NEWSARCHIVER_SITE", self.site),
+            body_format=get("NEWSARCHIVER_BODY_FORMAT", self.body_format),
+        )
+        self.index: storage.ArchiveIndex | None = None
+        self.categories_done: set[str] = set()
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler.stats, crawler.settings)
+
+    def open_spider(self) -> None:
+        removed = storage.remove_stale_temp_files(self.output)
+        if removed:
+            logger.info("Removed %d temporary files left by an interrupted run", removed)
+        self.index = storage.ArchiveIndex(self.output).load()
+
+    def process_item(self, item: Article) -> Article:
+        assert self.index is not None
+        buffer = io.BytesIO()
+        self.exporter.file = buffer
+        self.exporter.export_item(item)
+        data = buffer.getvalue()
+        name = f"{item.published[:10]}-{item.code}.md"
+        existing = self.index.path(item.code)
+        folder = existing.parent if existing else self.output / storage.POSTS
+        target = folder / name
+        if existing == target and storage.read_bytes(target) == data:
+            item.status = "unchanged"
+        else:
+            storage.atomic_write(target, data)
+            if existing and existing != target:
+                existing.unlink(missing_ok=True)  # the article's date changed
+            self.index.record(item.code, target)
+            item.status = "updated" if existing else "new"
+        self.stats.inc_value(f"newsarchiver/{item.status}")
+        self.write_category_page(item.outlet, item.slug)
+        return item
+
+    def write_category_page(self, outlet: str, slug: str) -> None:
+        if slug in self.categories_done:
+            return
+        self.categories_done.add(slug)
+        page = self.output / storage.CATEGORIES / f"{slug}.html"
+        data = render_category_page(outlet, slug).encode("utf-8")
+        if storage.read_bytes(page) != data:
+            storage.atomic_write(page, data)
+            self.stats.inc_value("newsarchiver/category_pages_written")

@@ -1,0 +1,138 @@
+"""What a run did: the summary, the JSON report and the progress line."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+import time
+from pathlib import Path
+
+from scrapy import signals as scrapy_signals
+from twisted.internet import task
+
+from newsarchiver import signals
+from newsarchiver.storage import atomic_write
+
+logger = logging.getLogger(__name__)
+STATUSES = ("new", "updated", "unchanged")
+
+
+class RunReport:
+    """Collects each URL's outcome; at the end logs the summary and writes the report.
+
+    Counts are always kept; the lists of codes only when a report file is asked
+    for (``NEWSARCHIVER_REPORT``), so a long run holds no per-article state.
+    """
+
+    def __init__(self, report_path: str = "") -> None:
+        self.report_path = report_path
+        self.counts = dict.fromkeys((*STATUSES, "failed"), 0)
+        self.codes: dict[str, list[str]] = {status: [] for status in STATUSES}
+        self.failures: list[dict[str, str]] = []
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        ext = cls(crawler.settings.get("NEWSARCHIVER_REPORT", ""))
+        connect = crawler.signals.connect
+        connect(ext.item_scraped, signal=scrapy_signals.item_scraped)
+        connect(ext.item_dropped, signal=scrapy_signals.item_dropped)
+        connect(ext.item_error, signal=scrapy_signals.item_error)
+        connect(ext.article_failed, signal=signals.article_failed)
+        connect(ext.article_skipped, signal=signals.article_skipped)
+        connect(ext.spider_closed, signal=scrapy_signals.spider_closed)
+        return ext
+
+    def add(self, status: str, code: str) -> None:
+        self.counts[status] += 1
+        if self.report_path:
+            self.codes[status].append(code)
+
+    def item_scraped(self, item) -> None:
+        self.add(item.status or "unchanged", item.code)
+
+    def article_skipped(self, url: str, code: str) -> None:
+        self.add("unchanged", code)
+
+    def item_dropped(self, item, exception) -> None:
+        reason = str(exception).removesuffix(f": {item.url}")
+        self.article_failed(item.url, reason)
+
+    def item_error(self, item, failure) -> None:
+        self.article_failed(item.url, f"could not archive: {failure.getErrorMessage()}")
+
+    def article_failed(self, url: str, reason: str) -> None:
+        self.counts["failed"] += 1
+        self.failures.append({"url": url, "reason": reason})
+
+    @property
+    def done(self) -> int:
+        return sum(self.counts.values())
+
+    def summary(self) -> str:
+        return ", ".join(f"{self.counts[key]} {key}" for key in (*STATUSES, "failed"))
+
+    def as_json(self) -> dict:
+        return {**self.codes, "failed": self.failures}
+
+    def spider_closed(self, spider, reason: str) -> None:
+        if self.report_path:
+            data = json.dumps(self.as_json(), ensure_ascii=False, indent=2) + "\n"
+            atomic_write(Path(self.report_path), data.encode("utf-8"))
+        logger.info("Summary: %s (%s)", self.summary(), reason)
+
+
+class Progress:
+    """A progress line every ``NEWSARCHIVER_PROGRESS_INTERVAL`` seconds."""
+
+    def __init__(self, crawler, interval: float) -> None:
+        self.crawler = crawler
+        self.interval = interval
+        self.started = time.monotonic()
+        self.loop: task.LoopingCall | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        ext = cls(crawler, crawler.settings.getfloat("NEWSARCHIVER_PROGRESS_INTERVAL", 10.0))
+        crawler.signals.connect(ext.spider_opened, signal=scrapy_signals.spider_opened)
+        crawler.signals.connect(ext.spider_closed, signal=scrapy_signals.spider_closed)
+        return ext
+
+    def spider_opened(self, spider) -> None:
+        self.started = time.monotonic()
+        if self.interval > 0:
+            self.loop = task.LoopingCall(self.log)
+            self.loop.start(self.interval, now=False)
+
+    def report(self) -> RunReport | None:
+        for ext in self.crawler.extensions.middlewares:
+            if isinstance(ext, RunReport):
+                return ext
+        return None
+
+    def line(self) -> str:
+        run = self.report()
+        done = run.done if run else 0
+        failed = run.counts["failed"] if run else 0
+        engine = self.crawler.engine
+        queued = len(engine.slot.scheduler) if engine and engine.slot else 0
+        active = len(engine.downloader.active) if engine else 0
+        elapsed = max(time.monotonic() - self.started, 1e-6)
+        return (
+            f"done {done}, queued {queued + active}, failed {failed}, "
+            f"{done / elapsed:.1f} articles/s"
+        )
+
+    def log(self) -> None:
+        line = self.line()
+        if sys.stderr.isatty():
+            sys.stderr.write(f"\r\x1b[K[newsarchiver] {line}")
+            sys.stderr.flush()
+        else:
+            logger.info("Progress: %s", line)
+
+    def spider_closed(self, spider) -> None:
+        if self.loop is not None and self.loop.running:
+            self.loop.stop()
+        if sys.stderr.isatty():
+            sys.stderr.write("\n")

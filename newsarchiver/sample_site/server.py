@@ -1,0 +1,261 @@
+"""A finews-compatible site on 127.0.0.1, for the demo, the tests and the benchmark.
+
+It serves what the real host serves: the data endpoint
+(``/NewsData/GetNewsText.do?id=``), the share page
+(``/html_News/NewsShare.html?infoCode=``) and a listing
+(``/NewsData/GetNewsList.do?page=&size=``). ``faults`` makes chosen answers
+misbehave, so tests can show how the archiver copes.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections import Counter
+from collections.abc import Iterable
+from html import escape
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlsplit
+
+from newsarchiver.sample_site.articles import ARTICLES, SampleArticle
+
+PAGE = """<!DOCTYPE html>
+<html>
+<head>
+<meta charset="{charset}">
+<title>{title}</title>
+</head>
+<body>
+<div class="newsContent">
+  <h1>
+    {title}
+  </h1>
+  <div class="Info">
+    <div class="time">{time}</div>
+    {source}
+  </div>
+  <div id="ContentBody" class="Body">
+    {body}
+  </div>
+</div>
+<script src="/js/newsshare.js"></script>
+</body>
+</html>
+"""
+
+SHELL = """<!DOCTYPE html>
+<html>
+<head><meta charset="utf-8"><title>资讯分享</title></head>
+<body>
+<div class="newsContent"><h1></h1><div class="Info"><div class="time"></div></div>
+<div id="ContentBody" class="Body"></div></div>
+<script src="/js/newsshare.js"></script>
+</body>
+</html>
+"""
+
+# What a fault makes the server do instead of answering normally.
+FAULTS = ("500", "503", "404", "hang", "reset", "malformed", "empty", "huge", "notitle", "nodate")
+
+
+def render_page(article: SampleArticle) -> tuple[bytes, str]:
+    """The rendered share page and its Content-Type."""
+    if article.page == "shell":
+        return SHELL.encode("utf-8"), "text/html; charset=utf-8"
+    source = (
+        f'<div class="source">{escape(article.page_source)}</div>' if article.page_source else ""
+    )
+    page = PAGE.format(
+        charset=article.encoding,
+        title=escape(article.title, quote=False),
+        time=article.page_time or article.showtime,
+        source=source,
+        body=article.text,
+    )
+    content_type = "text/html"
+    if article.charset_in_header:
+        content_type += f"; charset={article.encoding}"
+    return page.encode(article.encoding), content_type
+
+
+class SampleSite:
+    """Serves ``articles`` on ``host:port`` (port 0: any free port) in a thread."""
+
+    def __init__(
+        self,
+        articles: Iterable[SampleArticle] = ARTICLES,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        latency: float = 0.0,
+        faults: dict[str, list[str]] | None = None,
+    ) -> None:
+        self.articles = {article.code: article for article in articles}
+        self.order = list(self.articles)
+        self.latency = latency
+        # "data:CODE" / "page:CODE" / "list:PAGE" -> faults to answer with, in turn
+        self.faults = {key: list(value) for key, value in (faults or {}).items()}
+        self.requests: Counter[str] = Counter()
+        self.lock = threading.Lock()
+        self.server = ThreadingHTTPServer((host, port), self._handler())
+        self.server.daemon_threads = True
+        self.thread: threading.Thread | None = None
+
+    @property
+    def base_url(self) -> str:
+        host, port = self.server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def share_url(self, code: str) -> str:
+        return f"{self.base_url}/html_News/NewsShare.html?infoCode={code}"
+
+    def share_urls(self) -> list[str]:
+        return [self.share_url(code) for code in self.order]
+
+    def listing_url(self, page: int = 1, size: int = 20) -> str:
+        return f"{self.base_url}/NewsData/GetNewsList.do?page={page}&size={size}"
+
+    def start(self) -> SampleSite:
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    def __enter__(self) -> SampleSite:
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    def next_fault(self, key: str) -> str | None:
+        with self.lock:
+            self.requests[key] += 1
+            queue = self.faults.get(key)
+            return queue.pop(0) if queue else None
+
+    def listing(self, page: int, size: int) -> dict:
+        codes = self.order[(page - 1) * size : page * size]
+        entries = [
+            {
+                "infocode": code,
+                "title": self.articles[code].title,
+                "showtime": self.articles[code].showtime,
+                "medianame": self.articles[code].medianame,
+            }
+            for code in codes
+        ]
+        return {"nodeList": entries, "total": len(self.order), "page": page}
+
+    def _handler(self):
+        site = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+            server_version = "finews-sample/1.0"
+
+            def log_message(self, format, *args) -> None:  # noqa: A002
+                pass
+
+            def do_GET(self) -> None:  # noqa: N802
+                if site.latency:
+                    time.sleep(site.latency)
+                parts = urlsplit(self.path)
+                query = {k: v[0] for k, v in parse_qs(parts.query).items()}
+                if parts.path == "/NewsData/GetNewsText.do":
+                    self.data(query.get("id", ""))
+                elif parts.path == "/html_News/NewsShare.html":
+                    self.page(query.get("infoCode", ""))
+                elif parts.path == "/NewsData/GetNewsList.do":
+                    self.list(query)
+                else:
+                    self.send(404, b"not found", "text/plain")
+
+            def send(self, status: int, body: bytes, content_type: str) -> None:
+                self.send_response(status)
+                self.send_header("Content-Type", content_type)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def fault(self, fault: str | None) -> bool:
+                if fault is None:
+                    return False
+                if fault in ("500", "503", "404"):
+                    self.send(int(fault), b"error", "text/plain")
+                elif fault == "hang":
+                    time.sleep(30)
+                    self.close_connection = True
+                elif fault == "reset":
+                    self.close_connection = True
+                    self.connection.shutdown(2)
+                elif fault == "malformed":
+                    self.send(200, b'{"title": "broken", "text": "<p>', "application/json")
+                elif fault == "empty":
+                    self.send(200, b'{"infoCode": "", "text": ""}', "application/json")
+                elif fault == "huge":
+                    self.send(200, b" " * (6 * 1024 * 1024), "application/json")
+                else:
+                    return False
+                return True
+
+            def data(self, code: str) -> None:
+                fault = site.next_fault(f"data:{code}")
+                article = site.articles.get(code)
+                if fault in ("notitle", "nodate") and article:
+                    data = article.json() or {}
+                    data[{"notitle": "title", "nodate": "showtime"}[fault]] = ""
+                    self.send_json(data)
+                    return
+                if self.fault(fault):
+                    return
+                data = article.json() if article else None
+                if data is None:
+                    self.send(404, b'{"error": "not found"}', "application/json")
+                else:
+                    self.send_json(data)
+
+            def send_json(self, data: dict) -> None:
+                body = json.dumps(data, ensure_ascii=False).encode("utf-8")
+                self.send(200, body, "application/json; charset=utf-8")
+
+            def page(self, code: str) -> None:
+                if self.fault(site.next_fault(f"page:{code}")):
+                    return
+                article = site.articles.get(code)
+                if article is None:
+                    self.send(200, SHELL.encode("utf-8"), "text/html; charset=utf-8")
+                    return
+                body, content_type = render_page(article)
+                self.send(200, body, content_type)
+
+            def list(self, query: dict[str, str]) -> None:
+                try:
+                    page = max(int(query.get("page", "1")), 1)
+                    size = min(max(int(query.get("size", "20")), 1), 1000)
+                except ValueError:
+                    self.send(400, b"bad page or size", "text/plain")
+                    return
+                if self.fault(site.next_fault(f"list:{page}")):
+                    return
+                body = json.dumps(site.listing(page, size), ensure_ascii=False).encode("utf-8")
+                self.send(200, body, "application/json; charset=utf-8")
+
+        return Handler
+
+
+def serve(port: int = 8800, host: str = "127.0.0.1") -> None:
+    """Serve the sample site until interrupted (``newsarchiver sample-site``)."""
+    site = SampleSite(host=host, port=port)
+    print(f"Sample finews site on {site.base_url} ({len(site.articles)} articles). Share URLs:")
+    for url in site.share_urls():
+        print(f"  {url}")
+    print("Press Ctrl-C to stop.", flush=True)
+    try:
+        site.server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        site.server.server_close()

@@ -1,0 +1,57 @@
+"""Scrapy settings for newsarchiver.
+
+``NEWSARCHIVER_*`` settings are the project's own; the README lists them all.
+The defaults are polite for the public finews site.
+"""
+
+BOT_NAME = "newsarchiver"
+SPIDER_MODULES = ["newsarchiver.spiders"]
+NEWSPIDER_MODULE = "newsarchiver.spiders"
+
+USER_AGENT = "newsarchiver/0.1 (+https://finews.withounder.com)"
+ROBOTSTXT_OBEY = False  # the share site serves no robots.txt; one request per article
+TELNETCONSOLE_ENABLED = False
+LOG_LEVEL = "INFO"
+LOGSTATS_INTERVAL = 0  # newsarchiver.report.Progress prints its own line
+
+CONCURRENT_REQUESTS = 16
+CONCURRENT_REQUESTS_PER_DOMAIN = 8
+DOWNLOAD_DELAY = 0
+DOWNLOAD_TIMEOUT = 30
+DOWNLOAD_MAXSIZE = 5 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 0
+COOKIES_ENABLED = False
+
+RETRY_ENABLED = True
+RETRY_TIMES = 3
+RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
+NEWSARCHIVER_RETRY_BACKOFF = 0.5  # seconds before the first retry, doubled each time
+NEWSARCHIVER_RETRY_BACKOFF_MAX = 30.0
+
+DOWNLOADER_MIDDLEWARES = {
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "newsarchiver.middlewares.BackoffRetryMiddleware": 550,
+}
+
+ITEM_PIPELINES = {
+    "newsarchiver.pipelines.ArticleValidator": 100,
+    "newsarchiver.pipelines.BodyCleaner": 200,
+    "newsarchiver.pipelines.OutletAttributor": 300,
+    "newsarchiver.pipelines.PostWriter": 900,
+}
+
+EXTENSIONS = {
+    "newsarchiver.report.RunReport": 100,
+    "newsarchiver.report.Progress": 110,
+}
+
+# Where and how posts are written.
+NEWSARCHIVER_OUTPUT = "output"
+NEWSARCHIVER_SHARE_BASE = "http://finews.zning.xyz"
+NEWSARCHIVER_SITE = "//finews.withounder.com"
+NEWSARCHIVER_BODY_FORMAT = "html"  # or "markdown"
+NEWSARCHIVER_REFRESH = False  # refetch articles already in the output folder
+NEWSARCHIVER_REPORT = ""  # path of a JSON report written at the end of a run
+NEWSARCHIVER_PROGRESS_INTERVAL = 10.0
+
+FEED_EXPORT_ENCODING = "utf-8"

@@ -1,0 +1,6 @@
+"""Signals newsarchiver's spiders send besides Scrapy's own."""
+
+# article_failed(url: str, reason: str): a URL that yielded no article.
+article_failed = object()
+# article_skipped(url: str, code: str): already archived, not fetched.
+article_skipped = object()

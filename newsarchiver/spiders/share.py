@@ -1,0 +1,137 @@
+"""The share spider: finews share URLs in, articles out."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import AsyncIterator, Iterable, Iterator
+from pathlib import Path
+
+import scrapy
+from scrapy.http import Response, TextResponse
+from twisted.python.failure import Failure
+
+from newsarchiver import signals
+from newsarchiver.extract import (
+    ExtractError,
+    article_from_json,
+    article_from_page,
+    data_url,
+    decode_page,
+    parse_share_url,
+    share_url,
+)
+from newsarchiver.failures import describe_failure
+from newsarchiver.storage import ArchiveIndex
+
+
+def read_url_lines(lines: Iterable[str]) -> Iterator[str]:
+    """URLs from an input file: one a line; blank lines and ``#`` comments skipped."""
+    for line in lines:
+        line = line.strip()
+        if line and not line.startswith("#"):
+            yield line
+
+
+def url_source(urls: str | Iterable[str] = "", input: str | None = None) -> Iterator[str]:
+    """URLs given as a comma-separated string or list, then those of ``input``."""
+    if isinstance(urls, str):
+        urls = [u for u in urls.split(",") if u.strip()]
+    yield from (u.strip() for u in urls)
+    if input == "-":
+        yield from read_url_lines(sys.stdin)
+    elif input:
+        with open(input, encoding="utf-8-sig") as handle:
+            yield from read_url_lines(handle)
+
+
+class ShareSpider(scrapy.Spider):
+    """Archives the articles behind finews share URLs.
+
+    Arguments: ``urls`` (comma-separated share URLs) and/or ``input`` (a file of
+    share URLs, ``-`` for stdin). Each article is asked of the data endpoint
+    first; the rendered share page is fetched only when that has no article.
+    """
+
+    name = "share"
+
+    def __init__(self, urls: str | Iterable[str] = "", input: str | None = None, **kwargs):
+        super().__init__(**kwargs)
+        self.urls = urls
+        self.input = input
+        self.seen: set[str] = set()  # codes asked for in this run
+
+    async def start(self) -> AsyncIterator[scrapy.Request]:
+        for request in self.requests_for(url_source(self.urls, self.input)):
+            yield request
+
+    def requests_for(self, urls: Iterable[str]) -> Iterator[scrapy.Request]:
+        settings = self.crawler.settings
+        archived = None
+        if not settings.getbool("NEWSARCHIVER_REFRESH"):
+            archived = ArchiveIndex(Path(settings.get("NEWSARCHIVER_OUTPUT"))).load()
+        for url in urls:
+            try:
+                base, code = parse_share_url(url)
+            except ExtractError as exc:
+                self.fail(url, str(exc))
+                continue
+            if code in self.seen:
+                continue
+            self.seen.add(code)
+            if archived is not None and code in archived:
+                self.crawler.signals.send_catch_log(signals.article_skipped, url=url, code=code)
+                continue
+            yield self.data_request(base, code, url)
+
+    def data_request(self, base: str, code: str, url: str) -> scrapy.Request:
+        return scrapy.Request(
+            data_url(base, code),
+            callback=self.parse_data,
+            errback=self.data_failed,
+            cb_kwargs={"url": url, "base": base, "code": code},
+            dont_filter=True,
+        )
+
+    def page_request(self, base: str, code: str, url: str, why: str) -> scrapy.Request:
+        return scrapy.Request(
+            share_url(base, code),
+            callback=self.parse_page,
+            errback=self.page_failed,
+            cb_kwargs={"url": url, "code": code, "why": why},
+            dont_filter=True,
+        )
+
+    def parse_data(self, response: Response, url: str, base: str, code: str):
+        try:
+            yield article_from_json(response.body, code, url)
+        except ExtractError as exc:
+            yield self.page_request(base, code, url, f"data endpoint: {exc}")
+
+    def data_failed(self, failure: Failure):
+        kwargs = failure.request.cb_kwargs
+        reason = describe_failure(failure)
+        if failure.check(scrapy.spidermiddlewares.httperror.HttpError):
+            # The host answered, just not with the article: try its share page.
+            yield self.page_request(
+                kwargs["base"], kwargs["code"], kwargs["url"], f"data endpoint: {reason}"
+            )
+        else:
+            self.fail(kwargs["url"], reason)
+
+    def parse_page(self, response: Response, url: str, code: str, why: str):
+        if isinstance(response, TextResponse):
+            text = response.text
+        else:
+            text = decode_page(response.body, response.headers.get("Content-Type", b"").decode())
+        try:
+            yield article_from_page(text, code, url)
+        except ExtractError as exc:
+            self.fail(url, f"{why}; share page: {exc}")
+
+    def page_failed(self, failure: Failure) -> None:
+        kwargs = failure.request.cb_kwargs
+        self.fail(kwargs["url"], f"{kwargs['why']}; share page: {describe_failure(failure)}")
+
+    def fail(self, url: str, reason: str) -> None:
+        self.logger.error("Failed %s: %s", url, reason)
+        self.crawler.signals.send_catch_log(signals.article_failed, url=url, reason=reason)

@@ -1,0 +1,136 @@
+"""The output folder: where posts live, atomic writes, the run lock."""
+
+from __future__ import annotations
+
+import errno
+import os
+import re
+import tempfile
+from pathlib import Path
+
+POSTS = "_posts"
+OLD_POSTS = "old_post"
+CATEGORIES = "category"
+POST_NAME = re.compile(r"(\d{4}-\d{2}-\d{2})-([A-Za-z0-9]+)\.md")
+TEMP_PREFIX = ".newsarchiver-"
+
+
+def atomic_write(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` so a reader sees the old file or the new, never half.
+
+    A temporary file in the same folder is written, flushed to disk and renamed
+    over ``path``; a crash leaves at worst a hidden ``.newsarchiver-*`` file,
+    which :func:`remove_stale_temp_files` clears on the next run.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, temp = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(temp, 0o644)
+        os.replace(temp, path)
+    except BaseException:
+        try:
+            os.unlink(temp)
+        except FileNotFoundError:
+            pass
+        raise
+
+
+def remove_stale_temp_files(folder: Path) -> int:
+    """Delete temporary files a killed run left behind; return how many."""
+    removed = 0
+    for sub in (POSTS, OLD_POSTS, CATEGORIES):
+        try:
+            entries = list(os.scandir(folder / sub))
+        except FileNotFoundError:
+            continue
+        for entry in entries:
+            if entry.name.startswith(TEMP_PREFIX):
+                try:
+                    os.unlink(entry.path)
+                    removed += 1
+                except FileNotFoundError:
+                    pass
+    return removed
+
+
+def read_bytes(path: Path) -> bytes | None:
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        return None
+
+
+class ArchiveIndex:
+    """Which article codes the output folder already holds, and where.
+
+    Built by one scan of ``_posts/`` and ``old_post/`` at start-up, then kept
+    up to date as posts are written, so a lookup never touches the disk.
+    """
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self._paths: dict[str, str] = {}
+
+    def load(self) -> ArchiveIndex:
+        for sub in (OLD_POSTS, POSTS):  # _posts/ wins if a code is in both
+            try:
+                entries = os.scandir(self.folder / sub)
+            except FileNotFoundError:
+                continue
+            with entries:
+                for entry in entries:
+                    match = POST_NAME.fullmatch(entry.name)
+                    if match:
+                        self._paths[match.group(2)] = f"{sub}/{entry.name}"
+        return self
+
+    def __contains__(self, code: str) -> bool:
+        return code in self._paths
+
+    def __len__(self) -> int:
+        return len(self._paths)
+
+    def path(self, code: str) -> Path | None:
+        relative = self._paths.get(code)
+        return self.folder / relative if relative else None
+
+    def record(self, code: str, path: Path) -> None:
+        self._paths[code] = str(path.relative_to(self.folder))
+
+
+class RunLock:
+    """An exclusive lock on an output folder, released when the process dies.
+
+    ``fcntl.flock`` on ``{output}/.newsarchiver.lock``: the kernel drops it
+    with the process, so a run killed with SIGKILL leaves no stale lock.
+    """
+
+    def __init__(self, folder: Path) -> None:
+        self.path = folder / ".newsarchiver.lock"
+        self._fd: int | None = None
+
+    def acquire(self) -> bool:
+        import fcntl
+
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as exc:
+            os.close(fd)
+            if exc.errno in (errno.EAGAIN, errno.EACCES, errno.EWOULDBLOCK):
+                return False
+            raise
+        os.ftruncate(fd, 0)
+        os.write(fd, f"{os.getpid()}\n".encode())
+        self._fd = fd
+        return True
+
+    def release(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
