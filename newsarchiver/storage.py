@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import hashlib
 import os
 import re
 import tempfile
@@ -105,12 +106,15 @@ class ArchiveIndex:
 class RunLock:
     """An exclusive lock on an output folder, released when the process dies.
 
-    ``fcntl.flock`` on ``{output}/.newsarchiver.lock``: the kernel drops it
-    with the process, so a run killed with SIGKILL leaves no stale lock.
+    ``fcntl.flock`` on a file named after the folder's real path, kept in the
+    system's temporary folder so the archive itself holds only posts. The
+    kernel drops the lock with the process, so a run killed with SIGKILL
+    leaves no stale lock.
     """
 
     def __init__(self, folder: Path) -> None:
-        self.path = folder / ".newsarchiver.lock"
+        digest = hashlib.sha1(str(folder.resolve()).encode()).hexdigest()[:16]
+        self.path = Path(tempfile.gettempdir()) / f"newsarchiver-{digest}.lock"
         self._fd: int | None = None
 
     def acquire(self) -> bool:

@@ -1,0 +1,82 @@
+from __future__ import annotations
+
+import pytest
+from scrapy.exceptions import DropItem
+from scrapy.utils.test import get_crawler
+
+from newsarchiver.items import Article
+from newsarchiver.pipelines import ArticleValidator, BodyCleaner, OutletAttributor, PostWriter
+
+
+def article(**changes) -> Article:
+    values = dict(
+        code="NW1",
+        url="http://h/html_News/NewsShare.html?infoCode=NW1",
+        title="标题",
+        published="2022-05-20 02:56",
+        body='<p>\u3000\u3000正文</p><p class="em_media">（文章来源：河北日报）</p>',
+        outlet="",
+    )
+    values.update(changes)
+    return Article(**values)
+
+
+@pytest.mark.parametrize(
+    "changes, reason",
+    [
+        ({"title": "  "}, "missing title"),
+        ({"published": ""}, "no date"),
+        ({"published": "someday"}, "no parseable date"),
+        ({"body": " "}, "empty body"),
+        ({"code": "../x"}, "invalid infoCode"),
+    ],
+)
+def test_validator_drops_with_reason_and_url(changes, reason):
+    with pytest.raises(DropItem, match=reason) as info:
+        ArticleValidator().process_item(article(**changes))
+    assert str(info.value).endswith("infoCode=NW1") or "../x" in str(info.value)
+
+
+def test_validator_normalises_date():
+    assert ArticleValidator().process_item(article()).published == "2022-05-20 02:56:00"
+
+
+def test_cleaner_and_attributor():
+    item = BodyCleaner().process_item(article())
+    assert item.body == '<p>正文</p><p class="em_media">（文章来源：河北日报）</p>'
+    item = OutletAttributor().process_item(item)
+    assert (item.outlet, item.slug) == ("河北日报", "hebeiribao")
+
+
+def test_attributor_falls_back_to_json_outlet_and_drops_without_any():
+    item = OutletAttributor().process_item(article(body="<p>x</p>", outlet="重庆晨报"))
+    assert item.slug == "zhongqingchenbao"
+    with pytest.raises(DropItem, match="no source attribution"):
+        OutletAttributor().process_item(article(body="<p>x</p>", outlet=""))
+
+
+def test_attributor_keeps_slug_inside_category_folder():
+    item = OutletAttributor().process_item(article(body="<p>x</p>", outlet="../../etc/报"))
+    assert "/" not in item.slug and not item.slug.startswith(".")
+
+
+def test_writer_new_unchanged_updated(tmp_path):
+    crawler = get_crawler(settings_dict={"NEWSARCHIVER_OUTPUT": str(tmp_path)})
+    writer = PostWriter.from_crawler(crawler)
+    writer.open_spider()
+
+    def write(**changes):
+        item = ArticleValidator().process_item(article(**changes))
+        return writer.process_item(OutletAttributor().process_item(BodyCleaner().process_item(item)))
+
+    assert write().status == "new"
+    post = tmp_path / "_posts" / "2022-05-20-NW1.md"
+    mtime = post.stat().st_mtime_ns
+    assert write().status == "unchanged"
+    assert post.stat().st_mtime_ns == mtime
+    assert write(title="新标题").status == "updated"
+    assert '"新标题"' in post.read_text("utf-8")
+    assert write(published="2022-05-21 00:00:00").status == "updated"
+    assert not post.exists()
+    assert [p.name for p in (tmp_path / "_posts").iterdir()] == ["2022-05-21-NW1.md"]
+    assert (tmp_path / "category" / "hebeiribao.html").exists()
