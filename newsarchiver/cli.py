@@ -65,6 +65,15 @@ def add_crawl_options(parser: argparse.ArgumentParser) -> None:
         metavar="DIR",
         help="keep the run's state in DIR (Scrapy JOBDIR); the same option resumes it",
     )
+    parser.add_argument(
+        "--set",
+        "-s",
+        action="append",
+        default=[],
+        type=_setting,
+        metavar="NAME=VALUE",
+        help="set any Scrapy or NEWSARCHIVER_* setting (repeatable)",
+    )
     parser.add_argument("--log-file", metavar="FILE", help="write the log to FILE, not stderr")
     parser.add_argument(
         "--quiet",
@@ -73,6 +82,13 @@ def add_crawl_options(parser: argparse.ArgumentParser) -> None:
         help="print nothing unless something failed (for cron)",
     )
     parser.add_argument("--verbose", "-v", action="store_true", help="also show Scrapy's own log")
+
+
+def _setting(text: str) -> tuple[str, str]:
+    name, sep, value = text.partition("=")
+    if not sep or not name.strip():
+        raise argparse.ArgumentTypeError(f"expected NAME=VALUE, got {text!r}")
+    return name.strip(), value
 
 
 def _positive_int(text: str) -> int:
@@ -133,6 +149,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def crawl_settings(args: argparse.Namespace) -> dict:
     settings = {
+        **dict(args.set),
         "NEWSARCHIVER_OUTPUT": str(Path(args.output).resolve()),
         "NEWSARCHIVER_REPORT": str(Path(args.report).resolve()) if args.report else None,
         "NEWSARCHIVER_SHARE_BASE": args.share_base,
@@ -149,6 +166,29 @@ def crawl_settings(args: argparse.Namespace) -> dict:
         settings["LOG_LEVEL"] = "WARNING"
         settings["NEWSARCHIVER_PROGRESS_INTERVAL"] = 0
     return settings
+
+
+class _QuietScrapy(logging.Filter):
+    """Hides Scrapy's own start-up and statistics lines; warnings still pass."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.levelno >= logging.WARNING or not record.name.startswith(
+            ("scrapy.", "twisted", "py.warnings")
+        )
+
+
+def configure_logging(settings, verbose: bool) -> None:
+    log_file = settings.get("LOG_FILE")
+    handler = (
+        logging.FileHandler(log_file, encoding="utf-8") if log_file else logging.StreamHandler()
+    )
+    handler.setFormatter(logging.Formatter("%(asctime)s [%(name)s] %(levelname)s: %(message)s"))
+    handler.setLevel(settings.get("LOG_LEVEL"))
+    if not verbose:
+        handler.addFilter(_QuietScrapy())
+    root = logging.getLogger()
+    root.addHandler(handler)
+    root.setLevel(logging.DEBUG if verbose else logging.INFO)
 
 
 def run_spider(spider_cls, spider_kwargs: dict, args: argparse.Namespace) -> int:
@@ -168,9 +208,9 @@ def run_spider(spider_cls, spider_kwargs: dict, args: argparse.Namespace) -> int
         )
         return EXIT_LOCKED
     try:
+        configure_logging(settings, verbose=args.verbose)
+        settings.set("LOG_INSTALL_ROOT_HANDLER", False, priority="cmdline")
         process = CrawlerProcess(settings)
-        if not args.verbose:
-            logging.getLogger("scrapy").setLevel(logging.WARNING)
         crawler = process.create_crawler(spider_cls)
         process.crawl(crawler, **spider_kwargs)
         process.start()

@@ -115,7 +115,8 @@ class Progress:
         done = run.done if run else 0
         failed = run.counts["failed"] if run else 0
         engine = self.crawler.engine
-        queued = len(engine.slot.scheduler) if engine and engine.slot else 0
+        scheduler = engine.scheduler if engine else None
+        queued = len(scheduler) if scheduler is not None and hasattr(scheduler, "__len__") else 0
         active = len(engine.downloader.active) if engine else 0
         elapsed = max(time.monotonic() - self.started, 1e-6)
         return (

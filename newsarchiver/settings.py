@@ -11,6 +11,7 @@ NEWSPIDER_MODULE = "newsarchiver.spiders"
 USER_AGENT = "newsarchiver/0.1 (+https://finews.withounder.com)"
 ROBOTSTXT_OBEY = False  # the share site serves no robots.txt; one request per article
 TELNETCONSOLE_ENABLED = False
+REMOTE_CONTROL_ENABLED = False  # no listening port on an unattended archiver
 LOG_LEVEL = "INFO"
 LOGSTATS_INTERVAL = 0  # newsarchiver.report.Progress prints its own line
 

@@ -58,7 +58,9 @@ def test_golden_from_the_rendered_page_alone(tmp_path, golden_post):
 
 def test_specific_shapes(site, tmp_path):
     assert crawl(site, tmp_path).code == 0
-    written = {name[11:-3]: front_matter(data) | {"_": data} for name, data in posts(tmp_path).items()}
+    written = {
+        name[11:-3]: front_matter(data) | {"_": data} for name, data in posts(tmp_path).items()
+    }
     # split attribution
     assert written["NW202205202385500002"]["categories"] == "shanghaizhengquanbao"
     assert written["NW202205202385500002"]["tags"] == "上海证券报新闻"
@@ -80,7 +82,15 @@ def test_specific_shapes(site, tmp_path):
     assert written["NW202205232385500010"]["categories"] == "jinrongshibao"
     # hostile markup removed
     hostile = written["NW202205232385500009"]["_"]
-    for gone in (b"<script", b"evil.example", b"ad_context", b"onclick", b"javascript:", b"<iframe", b"<!--"):
+    for gone in (
+        b"<script",
+        b"evil.example",
+        b"ad_context",
+        b"onclick",
+        b"javascript:",
+        b"<iframe",
+        b"<!--",
+    ):
         assert gone not in hostile
     # eastmoney markup kept byte for byte
     article = site.articles["NW202205222385500006"]
@@ -138,9 +148,21 @@ def test_demo_archives_the_sample_site(tmp_path, golden_post):
 def test_scrapy_crawl_does_the_same_job(site, tmp_path, golden_post):
     urls = ",".join(site.share_url(c) for c in site.order)
     proc = subprocess.run(
-        [sys.executable, "-m", "scrapy", "crawl", "share", "-a", f"urls={urls}",
-         "-s", f"NEWSARCHIVER_OUTPUT={tmp_path}"],
-        cwd=ROOT, capture_output=True, text=True, timeout=120,
+        [
+            sys.executable,
+            "-m",
+            "scrapy",
+            "crawl",
+            "share",
+            "-a",
+            f"urls={urls}",
+            "-s",
+            f"NEWSARCHIVER_OUTPUT={tmp_path}",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert proc.returncode == 0, proc.stderr
     written = posts(tmp_path)

@@ -41,8 +41,12 @@ def test_golden_post_byte_for_byte(golden_post):
 
 
 def test_share_base_and_site_are_settings():
-    text = render(golden_article(), share_base="https://mirror.example/", site="https://blog.example")
-    assert b"<https://mirror.example/html_News/NewsShare.html?infoCode=NW202205202385404088>" in text
+    text = render(
+        golden_article(), share_base="https://mirror.example/", site="https://blog.example"
+    )
+    assert (
+        b"<https://mirror.example/html_News/NewsShare.html?infoCode=NW202205202385404088>" in text
+    )
     assert text.endswith(
         "[返回河北日报新闻](https://blog.example/category/hebeiribao.html)｜"
         "[返回首页](https://blog.example/)".encode()
@@ -66,7 +70,16 @@ def test_slugs_are_xpinyin_spelling(outlet, slug):
 
 @pytest.mark.parametrize(
     "title",
-    ['say "hi"', "back\\slash", "a: b # c", "- dash", "'quoted'", "line\nbreak", "\x85\u2028x", "yes"],
+    [
+        'say "hi"',
+        "back\\slash",
+        "a: b # c",
+        "- dash",
+        "'quoted'",
+        "line\nbreak",
+        "\x85\u2028x",
+        "yes",
+    ],
 )
 def test_titles_read_back_unchanged(title):
     article = golden_article()

@@ -19,7 +19,7 @@ def test_clean_golden_body_only_loses_its_indentation():
     "html",
     [
         EASTMONEY_MARKUP.replace("\u3000\u3000", ""),
-        '<p>a<br/>b&nbsp;c “d” &amp; <img src=x.png width=100 /></p>',
+        "<p>a<br/>b&nbsp;c “d” &amp; <img src=x.png width=100 /></p>",
         "<center><img src='http://a/b.jpg' style='width:100%'></center>",
         "<table><tr><td>1</td></tr></table><p>a < b</p>",
         '<span id="stock_1"><a class="em_stock_key_common" href="http://quote.eastmoney.com/">A</a></span>',
