@@ -117,6 +117,10 @@ class PostWriter:
         if removed:
             logger.info("Removed %d temporary files left by an interrupted run", removed)
         self.index = storage.ArchiveIndex(self.output).load()
+        self.staging = storage.staging_folder(self.output)
+
+    def close_spider(self) -> None:
+        storage.remove_staging_folder(self.output)
 
     def process_item(self, item: Article) -> Article:
         assert self.index is not None
@@ -131,7 +135,7 @@ class PostWriter:
         if existing == target and storage.read_bytes(target) == data:
             item.status = "unchanged"
         else:
-            storage.atomic_write(target, data)
+            storage.atomic_write(target, data, self.staging)
             if existing and existing != target:
                 existing.unlink(missing_ok=True)  # the article's date changed
             self.index.record(item.code, target)
@@ -147,5 +151,5 @@ class PostWriter:
         page = self.output / storage.CATEGORIES / f"{slug}.html"
         data = render_category_page(outlet, slug).encode("utf-8")
         if storage.read_bytes(page) != data:
-            storage.atomic_write(page, data)
+            storage.atomic_write(page, data, self.staging)
             self.stats.inc_value("newsarchiver/category_pages_written")

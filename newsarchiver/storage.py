@@ -14,24 +14,35 @@ OLD_POSTS = "old_post"
 CATEGORIES = "category"
 POST_NAME = re.compile(r"(\d{4}-\d{2}-\d{2})-([A-Za-z0-9]+)\.md")
 TEMP_PREFIX = ".newsarchiver-"
+STAGING = ".newsarchiver-tmp"  # dot-folder: Jekyll ignores it
 
 
-def atomic_write(path: Path, data: bytes) -> None:
+def atomic_write(path: Path, data: bytes, staging: Path | None = None) -> None:
     """Write ``data`` to ``path`` so a reader sees the old file or the new, never half.
 
-    A temporary file in the same folder is written, flushed to disk and renamed
-    over ``path``; a crash leaves at worst a hidden ``.newsarchiver-*`` file,
-    which :func:`remove_stale_temp_files` clears on the next run.
+    The bytes go to a temporary file, flushed to disk, then renamed over
+    ``path``. The temporary file lives in ``staging`` (a folder on the same
+    file system; default: ``path``'s own folder), so a run killed mid-write
+    leaves nothing half-written where Jekyll looks.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=".tmp", dir=path.parent)
+    folder = staging or path.parent
+    folder.mkdir(parents=True, exist_ok=True)
+    fd, temp = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=".tmp", dir=folder)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
         os.chmod(temp, 0o644)
-        os.replace(temp, path)
+        try:
+            os.replace(temp, path)
+        except OSError as exc:
+            if exc.errno != errno.EXDEV or staging is None:
+                raise
+            # _posts/ is on another file system (a symlink): stage beside it instead.
+            os.unlink(temp)
+            atomic_write(path, data)
     except BaseException:
         try:
             os.unlink(temp)
@@ -40,12 +51,17 @@ def atomic_write(path: Path, data: bytes) -> None:
         raise
 
 
-def remove_stale_temp_files(folder: Path) -> int:
+def staging_folder(output: Path) -> Path:
+    """Where posts and category pages are staged before their rename."""
+    return output / STAGING
+
+
+def remove_stale_temp_files(output: Path) -> int:
     """Delete temporary files a killed run left behind; return how many."""
     removed = 0
-    for sub in (POSTS, OLD_POSTS, CATEGORIES):
+    for sub in (STAGING, POSTS, OLD_POSTS, CATEGORIES):
         try:
-            entries = list(os.scandir(folder / sub))
+            entries = list(os.scandir(output / sub))
         except FileNotFoundError:
             continue
         for entry in entries:
@@ -56,6 +72,13 @@ def remove_stale_temp_files(folder: Path) -> int:
                 except FileNotFoundError:
                     pass
     return removed
+
+
+def remove_staging_folder(output: Path) -> None:
+    try:
+        os.rmdir(staging_folder(output))
+    except OSError:
+        pass  # missing, or in use by another writer
 
 
 def read_bytes(path: Path) -> bytes | None:

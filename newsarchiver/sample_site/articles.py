@@ -197,3 +197,21 @@ ARTICLES: list[SampleArticle] = [
 ]
 
 BY_CODE = {article.code: article for article in ARTICLES}
+
+
+def generated(count: int, start: int = 0) -> list[SampleArticle]:
+    """``count`` articles the size of the golden one, for load tests and the benchmark.
+
+    They share one body string, so a large site costs little memory.
+    """
+    body = ARTICLES[0].text
+    return [
+        SampleArticle(
+            code=f"GEN{number:010d}",
+            title=f"生成的文章 {number}",
+            showtime=f"2022-05-{1 + number % 28:02d} {number % 24:02d}:{number % 60:02d}:07",
+            medianame="河北日报",
+            text=body,
+        )
+        for number in range(start, start + count)
+    ]

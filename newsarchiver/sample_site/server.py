@@ -206,7 +206,8 @@ class SampleSite:
                 article = site.articles.get(code)
                 if fault in ("notitle", "nodate") and article:
                     data = article.json() or {}
-                    data[{"notitle": "title", "nodate": "showtime"}[fault]] = ""
+                    field = {"notitle": "title", "nodate": "showtime"}[fault]
+                    data[(article.data_keys or {}).get(field, field)] = ""
                     self.send_json(data)
                     return
                 if self.fault(fault):

@@ -58,7 +58,6 @@ class ShareSpider(scrapy.Spider):
         super().__init__(**kwargs)
         self.urls = urls
         self.input = input
-        self.seen: set[str] = set()  # codes asked for in this run
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         for request in self.requests_for(url_source(self.urls, self.input)):
@@ -75,9 +74,6 @@ class ShareSpider(scrapy.Spider):
             except ExtractError as exc:
                 self.fail(url, str(exc))
                 continue
-            if code in self.seen:
-                continue
-            self.seen.add(code)
             if archived is not None and code in archived:
                 self.crawler.signals.send_catch_log(signals.article_skipped, url=url, code=code)
                 continue
@@ -89,7 +85,6 @@ class ShareSpider(scrapy.Spider):
             callback=self.parse_data,
             errback=self.data_failed,
             cb_kwargs={"url": url, "base": base, "code": code},
-            dont_filter=True,
         )
 
     def page_request(self, base: str, code: str, url: str, why: str) -> scrapy.Request:
@@ -98,7 +93,6 @@ class ShareSpider(scrapy.Spider):
             callback=self.parse_page,
             errback=self.page_failed,
             cb_kwargs={"url": url, "code": code, "why": why},
-            dont_filter=True,
         )
 
     def parse_data(self, response: Response, url: str, base: str, code: str):

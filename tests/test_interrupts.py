@@ -1,0 +1,99 @@
+"""Runs stopped by SIGINT or killed by SIGKILL, and the runs that follow them."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from newsarchiver.sample_site import SampleSite
+from newsarchiver.sample_site.articles import generated
+from tests.conftest import ROOT, front_matter
+
+FOOTER = "[返回首页](//finews.withounder.com/)".encode()
+
+
+def start_crawl(urls_file: Path, output: Path, *extra: str) -> subprocess.Popen:
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "newsarchiver",
+            "crawl",
+            "-i",
+            str(urls_file),
+            "-o",
+            str(output),
+            *extra,
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+
+
+def wait_for_posts(output: Path, count: int, proc: subprocess.Popen, limit: float = 60) -> None:
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline and proc.poll() is None:
+        folder = output / "_posts"
+        if folder.exists() and len(os.listdir(folder)) >= count:
+            return
+        time.sleep(0.01)
+
+
+def assert_only_complete_files(output: Path) -> int:
+    names = os.listdir(output / "_posts") if (output / "_posts").exists() else []
+    for name in names:
+        assert name.endswith(".md") and not name.startswith("."), name
+        data = (output / "_posts" / name).read_bytes()
+        assert data.endswith(FOOTER), name
+        assert front_matter(data)["layout"] == "post"
+    for page in (output / "category").glob("*") if (output / "category").exists() else []:
+        assert not page.name.startswith("."), page
+        assert page.read_bytes().endswith(b"\n---"), page
+    return len(names)
+
+
+def test_sigkill_leaves_only_complete_posts_and_the_next_run_finishes(tmp_path):
+    articles = generated(300)
+    with SampleSite(articles, latency=0.005) as site:
+        urls = tmp_path / "urls.txt"
+        urls.write_text("\n".join(site.share_urls()), encoding="utf-8")
+        output = tmp_path / "out"
+        for target in (1, 40, 120, 200):
+            proc = start_crawl(urls, output, "--concurrency", "8")
+            wait_for_posts(output, target, proc)
+            proc.send_signal(signal.SIGKILL)
+            proc.wait()
+            assert_only_complete_files(output)
+        proc = start_crawl(urls, output)
+        _, err = proc.communicate(timeout=120)
+        assert proc.returncode == 0, err
+    assert assert_only_complete_files(output) == 300
+    leftovers = [p for p in output.rglob("*") if p.name.startswith(".newsarchiver-")]
+    assert leftovers == []
+
+
+def test_ctrl_c_stops_cleanly_and_resume_does_not_refetch(tmp_path):
+    with SampleSite(generated(80), latency=0.05) as site:
+        urls = tmp_path / "urls.txt"
+        urls.write_text("\n".join(site.share_urls()), encoding="utf-8")
+        output, job = tmp_path / "out", tmp_path / "job"
+        proc = start_crawl(urls, output, "--resume", str(job), "--concurrency", "2")
+        wait_for_posts(output, 10, proc)
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=60)
+        assert proc.returncode == 130, err
+        assert "interrupted" in err and str(job) in err
+        first = assert_only_complete_files(output)
+        assert 10 <= first < 80
+        proc = start_crawl(urls, output, "--resume", str(job), "--concurrency", "2")
+        _, err = proc.communicate(timeout=120)
+        assert proc.returncode == 0, err
+        assert assert_only_complete_files(output) == 80
+        assert max(site.requests.values()) == 1  # nothing fetched twice
+        assert sum(site.requests.values()) == 80
