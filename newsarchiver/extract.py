@@ -93,8 +93,12 @@ def outlet_from_body(html: str) -> str:
     return ""
 
 
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def _text(value: object) -> str:
-    return value.strip() if isinstance(value, str) else ""
+    # JSON may escape half a surrogate pair ("\ud800"); no UTF-8 file can hold one.
+    return _LONE_SURROGATE.sub("\ufffd", value).strip() if isinstance(value, str) else ""
 
 
 def _first(data: dict, *keys: str) -> str:
@@ -113,17 +117,15 @@ def article_from_json(body: bytes, code: str, url: str) -> Article:
         raise ExtractError(f"malformed JSON from the data endpoint ({exc})") from None
     if not isinstance(data, dict):
         raise ExtractError("malformed JSON from the data endpoint (not an object)")
-    html = data.get("text")
-    if not isinstance(html, str) or not html.strip():
-        html = data.get("content")
-    if not isinstance(html, str) or not html.strip():
+    html = _text(data.get("text")) or _text(data.get("content"))
+    if not html:
         raise ExtractError("unknown article: the data endpoint has no text for it")
     return Article(
         code=code,
         url=url,
         title=_first(data, "title"),
         published=_first(data, "showtime", "datetime"),
-        body=html.strip(),
+        body=html,
         outlet=_first(data, "medianame", "from"),
         via="data",
     )

@@ -87,6 +87,10 @@ def test_post_file_name_stays_inside_posts(tmp_path_factory, code, date):
 @given(title=TEXT, body=TEXT, showtime=st.text(max_size=30), outlet=st.text(max_size=30))
 def test_json_fields_come_through(title, body, showtime, outlet):
     raw = json.dumps({"title": title, "text": body, "showtime": showtime, "medianame": outlet})
+    if "\\ud" in raw:  # a lone surrogate escaped in the JSON comes out as U+FFFD
+        article = article_from_json(raw.encode(), "C1", "u")
+        assert all(not 0xD800 <= ord(c) <= 0xDFFF for c in article.title + article.body)
+        return
     try:
         article = article_from_json(raw.encode(), "C1", "u")
     except ExtractError:
@@ -98,7 +102,7 @@ def test_json_fields_come_through(title, body, showtime, outlet):
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.text(st.characters(blacklist_characters="<>&"), max_size=200))
+@given(st.text(st.characters(exclude_categories=("Cs",), exclude_characters="<>&"), max_size=200))
 def test_plain_text_bodies_pass_unchanged(text):
     assert sanitize_body(text) == text.replace("\u3000\u3000", "")
 
