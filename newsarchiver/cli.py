@@ -91,6 +91,15 @@ def _setting(text: str) -> tuple[str, str]:
     return name.strip(), value
 
 
+def _iso_date(text: str):
+    from datetime import date
+
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
+
+
 def _positive_int(text: str) -> int:
     try:
         value = int(text)
@@ -137,6 +146,55 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="DIR",
         help="the archive folder (default: ./output)",
     )
+
+    categories = commands.add_parser(
+        "categories",
+        help="rebuild every category page from _posts/ and old_post/",
+        description="Write the page of every category found in DIR/_posts and DIR/old_post.",
+    )
+    categories.add_argument(
+        "--output",
+        "-o",
+        default="output",
+        metavar="DIR",
+        help="the archive folder (default: ./output)",
+    )
+
+    rotate = commands.add_parser(
+        "rotate",
+        help="move older posts from _posts/ to old_post/",
+        description="Move posts dated before the last N days (today counts as one) from "
+        "DIR/_posts to DIR/old_post. Nothing in old_post/ is ever overwritten.",
+    )
+    rotate.add_argument(
+        "--output",
+        "-o",
+        default="output",
+        metavar="DIR",
+        help="the archive folder (default: ./output)",
+    )
+    rotate.add_argument(
+        "--keep-days",
+        type=_positive_int,
+        default=3,
+        metavar="N",
+        help="days of posts to keep in _posts/ (default: 3)",
+    )
+    rotate.add_argument(
+        "--now",
+        type=_iso_date,
+        metavar="YYYY-MM-DD",
+        help="the day to count from (default: today, Beijing time)",
+    )
+
+    init = commands.add_parser(
+        "init-site",
+        help="write a minimal Jekyll site to archive into",
+        description="Write _config.yml, layouts (default, post, category) and an index "
+        "into DIR; files already there are kept.",
+    )
+    init.add_argument("folder", metavar="DIR", help="the site folder (created if missing)")
+    init.add_argument("--title", default="财经新闻存档", help="the site's title")
 
     site = commands.add_parser(
         "sample-site",
@@ -196,16 +254,11 @@ def run_spider(spider_cls, spider_kwargs: dict, args: argparse.Namespace) -> int
     from scrapy.crawler import CrawlerProcess
 
     from newsarchiver.report import RunReport
-    from newsarchiver.storage import RunLock
 
     settings = project_settings(crawl_settings(args))
     output = Path(settings.get("NEWSARCHIVER_OUTPUT"))
-    lock = RunLock(output)
-    if not lock.acquire():
-        print(
-            f"newsarchiver: another run is writing to {output} (lock {lock.path}); exiting",
-            file=sys.stderr,
-        )
+    lock = locked(output)
+    if lock is None:
         return EXIT_LOCKED
     try:
         configure_logging(settings, verbose=args.verbose)
@@ -261,6 +314,87 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return code
 
 
+def locked(output: Path):
+    """The output folder's run lock, or None after saying who holds it."""
+    from newsarchiver.storage import RunLock
+
+    lock = RunLock(output)
+    if lock.acquire():
+        return lock
+    print(
+        f"newsarchiver: another run is writing to {output} (lock {lock.path}); exiting",
+        file=sys.stderr,
+    )
+    return None
+
+
+def cmd_categories(args: argparse.Namespace) -> int:
+    from newsarchiver.maintenance import rebuild_categories
+
+    output = Path(args.output).resolve()
+    lock = locked(output)
+    if lock is None:
+        return EXIT_LOCKED
+    try:
+        result = rebuild_categories(output)
+    finally:
+        lock.release()
+    print(
+        f"newsarchiver: {len(result.written)} category pages written, "
+        f"{len(result.unchanged)} unchanged, {len(result.errors)} posts unreadable "
+        f"(in {output / 'category'})",
+        file=sys.stderr,
+    )
+    for path, reason in result.errors:
+        print(f"  FAILED {path}: {reason}", file=sys.stderr)
+    return EXIT_FAILED if result.errors else EXIT_OK
+
+
+def cmd_rotate(args: argparse.Namespace) -> int:
+    from datetime import datetime, timedelta, timezone
+
+    from newsarchiver.maintenance import rotate
+
+    output = Path(args.output).resolve()
+    today = args.now or datetime.now(timezone(timedelta(hours=8))).date()
+    lock = locked(output)
+    if lock is None:
+        return EXIT_LOCKED
+    try:
+        result = rotate(output, args.keep_days, today)
+    finally:
+        lock.release()
+    print(
+        f"newsarchiver: {len(result.moved)} posts moved to {output / 'old_post'}, "
+        f"{result.kept} kept in _posts/ (from {today - timedelta(days=args.keep_days - 1)})"
+        f", {len(result.conflicts)} conflicts",
+        file=sys.stderr,
+    )
+    for name in result.conflicts:
+        print(
+            f"  CONFLICT {name}: a different file of that name is already in old_post/; "
+            "left in _posts/",
+            file=sys.stderr,
+        )
+    return EXIT_FAILED if result.conflicts else EXIT_OK
+
+
+def cmd_init_site(args: argparse.Namespace) -> int:
+    from newsarchiver.jekyll_site import init_site
+
+    folder = Path(args.folder)
+    written, kept = init_site(folder, args.title)
+    for name in written:
+        print(f"  wrote {folder / name}", file=sys.stderr)
+    for name in kept:
+        print(f"  kept  {folder / name} (already there)", file=sys.stderr)
+    print(
+        f"Jekyll site in {folder}. Archive into it with: newsarchiver crawl --output {folder} "
+        f"URL...; then build it with: jekyll build -s {folder}"
+    )
+    return EXIT_OK
+
+
 def cmd_sample_site(args: argparse.Namespace) -> int:
     from newsarchiver.sample_site import serve
 
@@ -268,7 +402,14 @@ def cmd_sample_site(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-COMMANDS = {"crawl": cmd_crawl, "demo": cmd_demo, "sample-site": cmd_sample_site}
+COMMANDS = {
+    "crawl": cmd_crawl,
+    "demo": cmd_demo,
+    "categories": cmd_categories,
+    "rotate": cmd_rotate,
+    "init-site": cmd_init_site,
+    "sample-site": cmd_sample_site,
+}
 
 
 def main(argv: list[str] | None = None) -> int:
