@@ -3,22 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import logging
 import sys
 from pathlib import Path
 
 from newsarchiver import __version__
-
-EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_LOCKED, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
-
-
-def project_settings(overrides: dict):
-    from scrapy.settings import Settings
-
-    settings = Settings()
-    settings.setmodule("newsarchiver.settings", priority="project")
-    settings.update({k: v for k, v in overrides.items() if v is not None}, priority="cmdline")
-    return settings
+from newsarchiver.runner import EXIT_FAILED, EXIT_LOCKED, EXIT_OK, EXIT_USAGE, locked, run_spider
 
 
 def add_crawl_options(parser: argparse.ArgumentParser) -> None:
@@ -134,6 +123,22 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add_crawl_options(crawl)
 
+    discover = commands.add_parser(
+        "discover",
+        help="archive the new articles of listing endpoints (for cron)",
+        description="Read listing JSON endpoints (entries under nodeList, record, records or "
+        "data; code in infocode or infoCode) and archive each listed article from "
+        "{source-base}/html_News/NewsShare.html?infoCode={code}. Articles already archived "
+        "cost no request.",
+    )
+    discover.add_argument("listings", nargs="+", metavar="LISTING_URL", help="listing URLs")
+    discover.add_argument(
+        "--source-base",
+        metavar="URL",
+        help="host the listed articles are fetched from (default: http://finews.zning.xyz)",
+    )
+    add_crawl_options(discover)
+
     demo = commands.add_parser(
         "demo",
         help="archive the bundled sample site's articles",
@@ -180,11 +185,16 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="N",
         help="days of posts to keep in _posts/ (default: 3)",
     )
+    rotate.add_argument("--quiet", "-q", action="store_true", help="print only conflicts")
     rotate.add_argument(
         "--now",
         type=_iso_date,
         metavar="YYYY-MM-DD",
         help="the day to count from (default: today, Beijing time)",
+    )
+
+    categories.add_argument(
+        "--quiet", "-q", action="store_true", help="print only unreadable posts"
     )
 
     init = commands.add_parser(
@@ -205,86 +215,6 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def crawl_settings(args: argparse.Namespace) -> dict:
-    settings = {
-        **dict(args.set),
-        "NEWSARCHIVER_OUTPUT": str(Path(args.output).resolve()),
-        "NEWSARCHIVER_REPORT": str(Path(args.report).resolve()) if args.report else None,
-        "NEWSARCHIVER_SHARE_BASE": args.share_base,
-        "NEWSARCHIVER_SITE": args.site,
-        "NEWSARCHIVER_BODY_FORMAT": args.body_format,
-        "NEWSARCHIVER_REFRESH": True if args.refresh else None,
-        "JOBDIR": args.resume,
-        "LOG_FILE": args.log_file,
-    }
-    if args.concurrency:
-        settings["CONCURRENT_REQUESTS"] = args.concurrency
-        settings["CONCURRENT_REQUESTS_PER_DOMAIN"] = args.concurrency
-    if args.quiet:
-        settings["LOG_LEVEL"] = "WARNING"
-        settings["NEWSARCHIVER_PROGRESS_INTERVAL"] = 0
-    return settings
-
-
-class _QuietScrapy(logging.Filter):
-    """Hides Scrapy's own start-up and statistics lines; warnings still pass."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        return record.levelno >= logging.WARNING or not record.name.startswith(
-            ("scrapy.", "twisted", "py.warnings")
-        )
-
-
-def configure_logging(settings, verbose: bool) -> None:
-    log_file = settings.get("LOG_FILE")
-    handler = (
-        logging.FileHandler(log_file, encoding="utf-8") if log_file else logging.StreamHandler()
-    )
-    handler.setFormatter(logging.Formatter("%(asctime)s [%(name)s] %(levelname)s: %(message)s"))
-    handler.setLevel(settings.get("LOG_LEVEL"))
-    if not verbose:
-        handler.addFilter(_QuietScrapy())
-    root = logging.getLogger()
-    root.addHandler(handler)
-    root.setLevel(logging.DEBUG if verbose else logging.INFO)
-
-
-def run_spider(spider_cls, spider_kwargs: dict, args: argparse.Namespace) -> int:
-    """Run one spider with the project settings; print the summary; return the exit code."""
-    from scrapy.crawler import CrawlerProcess
-
-    from newsarchiver.report import RunReport
-
-    settings = project_settings(crawl_settings(args))
-    output = Path(settings.get("NEWSARCHIVER_OUTPUT"))
-    lock = locked(output)
-    if lock is None:
-        return EXIT_LOCKED
-    try:
-        configure_logging(settings, verbose=args.verbose)
-        settings.set("LOG_INSTALL_ROOT_HANDLER", False, priority="cmdline")
-        process = CrawlerProcess(settings)
-        crawler = process.create_crawler(spider_cls)
-        process.crawl(crawler, **spider_kwargs)
-        process.start()
-    finally:
-        lock.release()
-    report = next(e for e in crawler.extensions.middlewares if isinstance(e, RunReport))
-    reason = crawler.stats.get_value("finish_reason") if crawler.stats else None
-    failed = report.counts["failed"]
-    if not args.quiet or failed:
-        print(f"newsarchiver: {report.summary()} (posts in {output / '_posts'})", file=sys.stderr)
-        for failure in report.failures:
-            print(f"  FAILED {failure['url']}: {failure['reason']}", file=sys.stderr)
-    if reason == "shutdown":
-        again = f" --resume {args.resume}" if args.resume else " (add --resume DIR to keep state)"
-        print(
-            f"newsarchiver: interrupted; run the same command{again} to continue", file=sys.stderr
-        )
-        return EXIT_INTERRUPTED
-    return EXIT_FAILED if failed else EXIT_OK
-
-
 def cmd_crawl(args: argparse.Namespace) -> int:
     from newsarchiver.spiders.share import ShareSpider
 
@@ -295,6 +225,13 @@ def cmd_crawl(args: argparse.Namespace) -> int:
         print(f"newsarchiver crawl: no such input file: {args.input}", file=sys.stderr)
         return EXIT_USAGE
     return run_spider(ShareSpider, {"urls": args.urls, "input": args.input}, args)
+
+
+def cmd_discover(args: argparse.Namespace) -> int:
+    from newsarchiver.spiders.discover import DiscoverSpider
+
+    kwargs = {"listings": args.listings, "source_base": args.source_base or ""}
+    return run_spider(DiscoverSpider, kwargs, args)
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -314,20 +251,6 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return code
 
 
-def locked(output: Path):
-    """The output folder's run lock, or None after saying who holds it."""
-    from newsarchiver.storage import RunLock
-
-    lock = RunLock(output)
-    if lock.acquire():
-        return lock
-    print(
-        f"newsarchiver: another run is writing to {output} (lock {lock.path}); exiting",
-        file=sys.stderr,
-    )
-    return None
-
-
 def cmd_categories(args: argparse.Namespace) -> int:
     from newsarchiver.maintenance import rebuild_categories
 
@@ -339,12 +262,13 @@ def cmd_categories(args: argparse.Namespace) -> int:
         result = rebuild_categories(output)
     finally:
         lock.release()
-    print(
-        f"newsarchiver: {len(result.written)} category pages written, "
-        f"{len(result.unchanged)} unchanged, {len(result.errors)} posts unreadable "
-        f"(in {output / 'category'})",
-        file=sys.stderr,
-    )
+    if not args.quiet or result.errors:
+        print(
+            f"newsarchiver: {len(result.written)} category pages written, "
+            f"{len(result.unchanged)} unchanged, {len(result.errors)} posts unreadable "
+            f"(in {output / 'category'})",
+            file=sys.stderr,
+        )
     for path, reason in result.errors:
         print(f"  FAILED {path}: {reason}", file=sys.stderr)
     return EXIT_FAILED if result.errors else EXIT_OK
@@ -364,12 +288,13 @@ def cmd_rotate(args: argparse.Namespace) -> int:
         result = rotate(output, args.keep_days, today)
     finally:
         lock.release()
-    print(
-        f"newsarchiver: {len(result.moved)} posts moved to {output / 'old_post'}, "
-        f"{result.kept} kept in _posts/ (from {today - timedelta(days=args.keep_days - 1)})"
-        f", {len(result.conflicts)} conflicts",
-        file=sys.stderr,
-    )
+    if not args.quiet or result.conflicts:
+        print(
+            f"newsarchiver: {len(result.moved)} posts moved to {output / 'old_post'}, "
+            f"{result.kept} kept in _posts/ (from {today - timedelta(days=args.keep_days - 1)})"
+            f", {len(result.conflicts)} conflicts",
+            file=sys.stderr,
+        )
     for name in result.conflicts:
         print(
             f"  CONFLICT {name}: a different file of that name is already in old_post/; "
@@ -404,6 +329,7 @@ def cmd_sample_site(args: argparse.Namespace) -> int:
 
 COMMANDS = {
     "crawl": cmd_crawl,
+    "discover": cmd_discover,
     "demo": cmd_demo,
     "categories": cmd_categories,
     "rotate": cmd_rotate,

@@ -131,6 +131,46 @@ def article_from_json(body: bytes, code: str, url: str) -> Article:
     )
 
 
+LISTING_KEYS = ("nodeList", "record", "records", "data")
+LISTING_CODE_KEYS = ("infocode", "infoCode")
+
+
+def _listing_entries(data: object, depth: int = 0) -> list | None:
+    if isinstance(data, list):
+        return data
+    if isinstance(data, dict) and depth < 3:
+        for key in LISTING_KEYS:
+            if key in data:
+                entries = _listing_entries(data[key], depth + 1)
+                if entries is not None:
+                    return entries
+    return None
+
+
+def codes_from_listing(body: bytes) -> list[str]:
+    """The article codes of a listing endpoint's JSON, in the listing's order.
+
+    Entries sit under ``nodeList``, ``record``, ``records`` or ``data`` (also
+    one inside another, as in ``{"data": {"records": [...]}}``); the code is
+    ``infocode`` or ``infoCode``. Entries without a code are skipped; codes are
+    returned as written, to be validated like any share URL's.
+    """
+    try:
+        data = json.loads(body.decode("utf-8-sig"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ExtractError(f"malformed listing JSON ({exc})") from None
+    entries = _listing_entries(data)
+    if entries is None:
+        raise ExtractError("malformed listing: no entries under " + ", ".join(LISTING_KEYS))
+    codes = []
+    for entry in entries:
+        if isinstance(entry, dict):
+            code = _first(entry, *LISTING_CODE_KEYS)
+            if code:
+                codes.append(code)
+    return codes
+
+
 class _ElementSpan(HTMLParser):
     """Finds where the inner HTML of the element with a given id starts and ends.
 

@@ -83,13 +83,17 @@ class RunReport:
 
 
 class Progress:
-    """A progress line every ``NEWSARCHIVER_PROGRESS_INTERVAL`` seconds."""
+    """A progress line every ``NEWSARCHIVER_PROGRESS_INTERVAL`` seconds.
+
+    On a terminal it is a bar redrawn every second instead, on standard error.
+    """
 
     def __init__(self, crawler, interval: float) -> None:
         self.crawler = crawler
         self.interval = interval
         self.started = time.monotonic()
         self.loop: task.LoopingCall | None = None
+        self.tty = False
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -100,9 +104,10 @@ class Progress:
 
     def spider_opened(self, spider) -> None:
         self.started = time.monotonic()
+        self.tty = sys.stderr.isatty()
         if self.interval > 0:
             self.loop = task.LoopingCall(self.log)
-            self.loop.start(self.interval, now=False)
+            self.loop.start(min(self.interval, 1.0) if self.tty else self.interval, now=False)
 
     def report(self) -> RunReport | None:
         for ext in self.crawler.extensions.middlewares:
@@ -110,7 +115,7 @@ class Progress:
                 return ext
         return None
 
-    def line(self) -> str:
+    def counts(self) -> tuple[int, int, int]:
         run = self.report()
         done = run.done if run else 0
         failed = run.counts["failed"] if run else 0
@@ -118,22 +123,27 @@ class Progress:
         scheduler = engine.scheduler if engine else None
         queued = len(scheduler) if scheduler is not None and hasattr(scheduler, "__len__") else 0
         active = len(engine.downloader.active) if engine else 0
+        return done, queued + active, failed
+
+    def line(self) -> str:
+        done, queued, failed = self.counts()
         elapsed = max(time.monotonic() - self.started, 1e-6)
-        return (
-            f"done {done}, queued {queued + active}, failed {failed}, "
-            f"{done / elapsed:.1f} articles/s"
-        )
+        return f"done {done}, queued {queued}, failed {failed}, {done / elapsed:.1f} articles/s"
+
+    def bar(self, width: int = 24) -> str:
+        done, queued, _ = self.counts()
+        filled = round(width * done / (done + queued)) if done + queued else 0
+        return f"[{'#' * filled}{'.' * (width - filled)}] {self.line()}"
 
     def log(self) -> None:
-        line = self.line()
-        if sys.stderr.isatty():
-            sys.stderr.write(f"\r\x1b[K[newsarchiver] {line}")
+        if self.tty:
+            sys.stderr.write(f"\r\x1b[K{self.bar()}")
             sys.stderr.flush()
         else:
-            logger.info("Progress: %s", line)
+            logger.info("Progress: %s", self.line())
 
     def spider_closed(self, spider) -> None:
         if self.loop is not None and self.loop.running:
             self.loop.stop()
-        if sys.stderr.isatty():
-            sys.stderr.write("\n")
+        if self.loop is not None and self.tty:
+            sys.stderr.write("\r\x1b[K")

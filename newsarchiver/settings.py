@@ -50,6 +50,7 @@ EXTENSIONS = {
 NEWSARCHIVER_OUTPUT = "output"
 NEWSARCHIVER_SHARE_BASE = "http://finews.zning.xyz"
 NEWSARCHIVER_SITE = "//finews.withounder.com"
+NEWSARCHIVER_SOURCE_BASE = "http://finews.zning.xyz"  # where discovered codes are fetched
 NEWSARCHIVER_BODY_FORMAT = "html"  # or "markdown"
 NEWSARCHIVER_REFRESH = False  # refetch articles already in the output folder
 NEWSARCHIVER_REPORT = ""  # path of a JSON report written at the end of a run

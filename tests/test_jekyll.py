@@ -29,7 +29,9 @@ def jekyll_build(site: Path) -> Path:
     (site / "posts.json").write_text(POSTS_JSON, encoding="utf-8")
     proc = subprocess.run(
         [jekyll, "build", "--source", str(site), "--destination", str(site / "_site")],
-        capture_output=True, text=True, timeout=300,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     return site / "_site"
@@ -110,7 +112,7 @@ def test_markdown_bodies_build(site, tmp_path):
     assert "**分析人士认为**" in text
     assert "[平安银行](http://quote.eastmoney.com/unify/r/0.000001)" in text
     assert "（文章来源：证券时报）" in text and "<p" not in text
-    assert text.startswith("---\nlayout: post\ntitle: \"平安银行公布2021年度分红方案\"\n")
+    assert text.startswith('---\nlayout: post\ntitle: "平安银行公布2021年度分红方案"\n')
     assert text.endswith(
         f"\n\n<http://finews.zning.xyz/html_News/NewsShare.html?infoCode={code}>\n\n"
         "[返回证券时报新闻](//finews.withounder.com/category/zhengquanshibao.html)"

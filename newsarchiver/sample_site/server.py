@@ -56,7 +56,19 @@ SHELL = """<!DOCTYPE html>
 """
 
 # What a fault makes the server do instead of answering normally.
-FAULTS = ("500", "503", "404", "hang", "reset", "malformed", "empty", "huge", "notitle", "nodate")
+FAULTS = (
+    "500",
+    "503",
+    "404",
+    "hang",
+    "reset",
+    "malformed",
+    "empty",
+    "huge",
+    "notitle",
+    "nodate",
+    "nolist",
+)
 
 
 def render_page(article: SampleArticle) -> tuple[bytes, str]:
@@ -136,18 +148,21 @@ class SampleSite:
             queue = self.faults.get(key)
             return queue.pop(0) if queue else None
 
-    def listing(self, page: int, size: int) -> dict:
+    def listing(self, page: int, size: int, key: str = "nodeList", code_key: str = "infocode"):
+        """A page of the listing; ``key`` and ``code_key`` pick among the real site's shapes."""
         codes = self.order[(page - 1) * size : page * size]
         entries = [
             {
-                "infocode": code,
+                code_key: code,
                 "title": self.articles[code].title,
                 "showtime": self.articles[code].showtime,
                 "medianame": self.articles[code].medianame,
             }
             for code in codes
         ]
-        return {"nodeList": entries, "total": len(self.order), "page": page}
+        if key == "data.records":
+            return {"data": {"records": entries, "total": len(self.order)}}
+        return {key: entries, "total": len(self.order), "page": page}
 
     def _handler(self):
         site = self
@@ -239,9 +254,16 @@ class SampleSite:
                 except ValueError:
                     self.send(400, b"bad page or size", "text/plain")
                     return
-                if self.fault(site.next_fault(f"list:{page}")):
+                fault = site.next_fault(f"list:{page}")
+                if fault == "nolist":
+                    self.send_json({"message": "ok", "result": None})
                     return
-                body = json.dumps(site.listing(page, size), ensure_ascii=False).encode("utf-8")
+                if self.fault(fault):
+                    return
+                listing = site.listing(
+                    page, size, query.get("key", "nodeList"), query.get("codekey", "infocode")
+                )
+                body = json.dumps(listing, ensure_ascii=False).encode("utf-8")
                 self.send(200, body, "application/json; charset=utf-8")
 
         return Handler

@@ -58,16 +58,23 @@ class ShareSpider(scrapy.Spider):
         super().__init__(**kwargs)
         self.urls = urls
         self.input = input
+        self._archived: ArchiveIndex | None = None
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         for request in self.requests_for(url_source(self.urls, self.input)):
             yield request
 
-    def requests_for(self, urls: Iterable[str]) -> Iterator[scrapy.Request]:
+    def archived(self) -> ArchiveIndex | None:
+        """The codes already in the output folder; None with ``NEWSARCHIVER_REFRESH``."""
         settings = self.crawler.settings
-        archived = None
-        if not settings.getbool("NEWSARCHIVER_REFRESH"):
-            archived = ArchiveIndex(Path(settings.get("NEWSARCHIVER_OUTPUT"))).load()
+        if settings.getbool("NEWSARCHIVER_REFRESH"):
+            return None
+        if self._archived is None:
+            self._archived = ArchiveIndex(Path(settings.get("NEWSARCHIVER_OUTPUT"))).load()
+        return self._archived
+
+    def requests_for(self, urls: Iterable[str]) -> Iterator[scrapy.Request]:
+        archived = self.archived()
         for url in urls:
             try:
                 base, code = parse_share_url(url)

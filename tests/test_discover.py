@@ -1,0 +1,119 @@
+"""Discovery from listing endpoints, and incremental runs, end to end."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from newsarchiver.extract import ExtractError, codes_from_listing
+from newsarchiver.sample_site import ARTICLES, SampleSite
+from newsarchiver.storage import ArchiveIndex
+from tests.conftest import posts, run_cli
+
+
+@pytest.mark.parametrize(
+    "data, codes",
+    [
+        ({"nodeList": [{"infocode": "A1"}, {"infoCode": "B2"}]}, ["A1", "B2"]),
+        ({"record": [{"infoCode": "A1", "title": "t"}]}, ["A1"]),
+        ({"records": [{"infocode": "A1"}, {"title": "no code"}, "junk"]}, ["A1"]),
+        ({"data": [{"infocode": "A1"}]}, ["A1"]),
+        ({"data": {"records": [{"infoCode": "A1"}]}}, ["A1"]),
+        ({"nodeList": []}, []),
+    ],
+)
+def test_codes_from_every_listing_shape(data, codes):
+    assert codes_from_listing(json.dumps(data).encode()) == codes
+
+
+@pytest.mark.parametrize("body", [b"{not json", b'{"result": null}', b'"text"', b"[]x"])
+def test_malformed_listings_raise(body):
+    with pytest.raises(ExtractError, match="malformed listing"):
+        codes_from_listing(body)
+
+
+def discover(site, out, *listings, extra=()):
+    report = out.parent / "report.json"
+    result = run_cli(
+        "discover",
+        *listings,
+        "--source-base",
+        site.base_url,
+        "-o",
+        str(out),
+        "--report",
+        str(report),
+        *extra,
+    )
+    return result, json.loads(report.read_text("utf-8"))
+
+
+def test_discover_archives_listed_articles_and_reports_bad_listings(tmp_path):
+    with SampleSite(faults={"list:3": ["malformed"], "list:4": ["nolist"]}) as site:
+        good = [
+            site.listing_url(1, 5) + "&key=records&codekey=infoCode",
+            site.listing_url(2, 5) + "&key=data.records",
+        ]
+        bad = [
+            site.listing_url(3, 5),
+            site.listing_url(4, 5),
+            f"{site.base_url}/missing",
+            "ftp://127.0.0.1/list",
+        ]
+        result, report = discover(site, tmp_path / "out", *good, *bad)
+    assert result.code == 1, result.stderr
+    assert sorted(report["new"]) == sorted(site.order[:10])
+    reasons = {f["url"]: f["reason"] for f in report["failed"]}
+    assert set(reasons) == set(bad)
+    assert "malformed listing JSON" in reasons[bad[0]]
+    assert "malformed listing: no entries" in reasons[bad[1]]
+    assert reasons[bad[2]] == "listing: HTTP 404"
+    assert "not an http or https listing URL" in reasons[bad[3]]
+    assert len(posts(tmp_path / "out")) == 10
+    assert "10 new, 0 updated, 0 unchanged, 4 failed" in result.stderr
+
+
+def test_discover_is_incremental_and_refresh_refetches(tmp_path):
+    out = tmp_path / "out"
+    with SampleSite() as site:
+        first, _ = discover(site, out, site.listing_url(1, 6))
+        assert first.code == 0
+        before = sum(site.requests.values())
+        result, report = discover(site, out, site.listing_url(1, 50))
+        assert result.code == 0
+        assert sorted(report["unchanged"]) == sorted(site.order[:6])
+        assert sorted(report["new"]) == sorted(site.order[6:])
+        # the listing, then only the six articles not archived yet (page fallbacks counted)
+        assert all(site.requests[f"data:{code}"] == 1 for code in site.order)
+        assert sum(site.requests.values()) - before == 1 + sum(
+            1 + (site.articles[c].data_keys is None) for c in site.order[6:]
+        )
+        again = sum(site.requests.values())
+        result, report = discover(site, out, site.listing_url(1, 50), extra=["--refresh"])
+        assert result.code == 0
+        assert sorted(report["unchanged"]) == sorted(site.order)
+        assert site.requests[f"data:{ARTICLES[0].code}"] == 2
+        assert sum(site.requests.values()) > again
+
+
+def test_index_is_built_by_one_scan(tmp_path, monkeypatch):
+    import os
+
+    for sub in ("_posts", "old_post"):
+        (tmp_path / sub).mkdir()
+    for number in range(2000):
+        sub = "_posts" if number % 2 else "old_post"
+        (tmp_path / sub / f"2022-05-20-C{number}.md").write_text("x")
+    (tmp_path / "_posts" / "notes.txt").write_text("x")
+    index = ArchiveIndex(tmp_path).load()
+    assert len(index) == 2000
+
+    def no_scan(*args, **kwargs):
+        raise AssertionError("a lookup touched the disk")
+
+    monkeypatch.setattr(os, "scandir", no_scan)
+    monkeypatch.setattr(os, "listdir", no_scan)
+    assert all(f"C{n}" in index for n in range(2000))
+    assert "C2000" not in index
+    assert index.path("C1").parent.name == "_posts"
