@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from functools import lru_cache
 from urllib.parse import quote
 
@@ -78,7 +79,7 @@ def category_url(site: str, slug: str) -> str:
 
 
 def render_post(
-    article: dict, *, share_base: str = DEFAULT_SHARE_BASE, site: str = DEFAULT_SITE
+    article: Mapping, *, share_base: str = DEFAULT_SHARE_BASE, site: str = DEFAULT_SITE
 ) -> str:
     """The post text for ``article`` (code, title, published, body, outlet, slug)."""
     outlet = article["outlet"]
@@ -131,9 +132,9 @@ class JekyllPostExporter(BaseItemExporter):
         self.file.write(self.render(item).encode("utf-8"))
 
     def render(self, item) -> str:
-        article = ItemAdapter(item).asdict()
+        article = ItemAdapter(item)
         if self.body_format == "markdown":
-            article["body"] = html_to_markdown(article["body"])
+            article = {**article, "body": html_to_markdown(article["body"])}
         return render_post(article, share_base=self.share_base, site=self.site)
 
 

@@ -84,9 +84,13 @@ def parse_time(text: str) -> str:
 
 def outlet_from_body(html: str) -> str:
     """The outlet named by the body's ``（文章来源：X）`` line, or ``""``."""
-    if "文章来源" not in html:
+    if "文章来源" not in html or "em_media" not in html:
         return ""
-    for node in reversed(Selector(text=html).xpath(EM_MEDIA)):
+    # The line closes the body: parse from the last em_media paragraph on, not all of it.
+    start = html.rfind("<p", 0, html.rfind("em_media"))
+    tail = html[start:] if start >= 0 else html
+    nodes = Selector(text=tail).xpath(EM_MEDIA) or Selector(text=html).xpath(EM_MEDIA)
+    for node in reversed(nodes):
         match = ATTRIBUTION_RE.search(node.xpath("string()").get(""))
         if match:
             return " ".join(match.group(1).split())

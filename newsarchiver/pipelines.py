@@ -7,6 +7,7 @@ import logging
 from pathlib import Path
 
 from scrapy.exceptions import DropItem
+from scrapy.utils.asyncio import run_in_thread
 
 from newsarchiver import storage
 from newsarchiver.exporters import (
@@ -99,6 +100,7 @@ class PostWriter:
         self.stats = stats
         get = settings.get if settings is not None else (lambda key, default: default)
         self.output = Path(get("NEWSARCHIVER_OUTPUT", self.output))
+        self.fsync = bool(settings.getbool("NEWSARCHIVER_FSYNC", True)) if settings else True
         self.exporter = JekyllPostExporter(
             None,
             share_base=get("NEWSARCHIVER_SHARE_BASE", self.share_base),
@@ -122,34 +124,37 @@ class PostWriter:
     def close_spider(self) -> None:
         storage.remove_staging_folder(self.output)
 
-    def process_item(self, item: Article) -> Article:
+    async def process_item(self, item: Article) -> Article:
         assert self.index is not None
         buffer = io.BytesIO()
         self.exporter.file = buffer
         self.exporter.export_item(item)
-        data = buffer.getvalue()
-        name = f"{item.published[:10]}-{item.code}.md"
         existing = self.index.path(item.code)
         folder = existing.parent if existing else self.output / storage.POSTS
-        target = folder / name
-        if existing == target and storage.read_bytes(target) == data:
-            item.status = "unchanged"
-        else:
-            storage.atomic_write(target, data, self.staging)
-            if existing and existing != target:
-                existing.unlink(missing_ok=True)  # the article's date changed
-            self.index.record(item.code, target)
-            item.status = "updated" if existing else "new"
+        target = folder / f"{item.published[:10]}-{item.code}.md"
+        # File I/O runs in a thread so the downloads go on meanwhile.
+        item.status = await run_in_thread(self.store, buffer.getvalue(), target, existing)
+        self.index.record(item.code, target)
         self.stats.inc_value(f"newsarchiver/{item.status}")
-        self.write_category_page(item.outlet, item.slug)
+        if item.slug not in self.categories_done:
+            self.categories_done.add(item.slug)
+            page = render_category_page(item.outlet, item.slug).encode("utf-8")
+            if await run_in_thread(self.store_category_page, item.slug, page):
+                self.stats.inc_value("newsarchiver/category_pages_written")
         return item
 
-    def write_category_page(self, outlet: str, slug: str) -> None:
-        if slug in self.categories_done:
-            return
-        self.categories_done.add(slug)
+    def store(self, data: bytes, target: Path, existing: Path | None) -> str:
+        """Write the post unless its bytes are already there; say which it was."""
+        if existing == target and storage.read_bytes(target) == data:
+            return "unchanged"
+        storage.atomic_write(target, data, self.staging, fsync=self.fsync)
+        if existing and existing != target:
+            existing.unlink(missing_ok=True)  # the article's date changed
+        return "updated" if existing else "new"
+
+    def store_category_page(self, slug: str, data: bytes) -> bool:
         page = self.output / storage.CATEGORIES / f"{slug}.html"
-        data = render_category_page(outlet, slug).encode("utf-8")
-        if storage.read_bytes(page) != data:
-            storage.atomic_write(page, data, self.staging)
-            self.stats.inc_value("newsarchiver/category_pages_written")
+        if storage.read_bytes(page) == data:
+            return False
+        storage.atomic_write(page, data, self.staging, fsync=self.fsync)
+        return True

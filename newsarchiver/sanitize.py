@@ -60,25 +60,29 @@ def sanitize_body(html: str) -> str:
     """``html`` with the contract's removals applied; unchanged if none apply."""
     html = html.replace(INDENT, "")
     tags = {name.lower() for name in _TAG_NAME.findall(html)}
-    kept_as_is = nh3.clean(
-        html,
-        tags=tags,
-        clean_content_tags=set(),
-        generic_attribute_prefixes={""},
-        url_schemes=set(URL_SCHEMES | SCRIPT_SCHEMES),
-        strip_comments=False,
-        link_rel=None,
-    )
     stripped = _remove_ad_blocks(html)
-    safe_tags = {name.lower() for name in _TAG_NAME.findall(stripped)} - REMOVED_WITH_CONTENT
+    if stripped is not html:
+        tags = {name.lower() for name in _TAG_NAME.findall(stripped)}
     cleaned = nh3.clean(
         stripped,
-        tags=safe_tags,
+        tags=tags - REMOVED_WITH_CONTENT,
         clean_content_tags=set(REMOVED_WITH_CONTENT),
         generic_attribute_prefixes={""},
         url_schemes=set(URL_SCHEMES),
         attribute_filter=_drop_script,
         strip_comments=True,
+        link_rel=None,
+    )
+    if cleaned == html:
+        return html  # the common case: clean input that nh3 writes back as it was
+    # Did nh3 remove something, or only write the same markup its own way?
+    kept_as_is = nh3.clean(
+        html,
+        tags={name.lower() for name in _TAG_NAME.findall(html)},
+        clean_content_tags=set(),
+        generic_attribute_prefixes={""},
+        url_schemes=set(URL_SCHEMES | SCRIPT_SCHEMES),
+        strip_comments=False,
         link_rel=None,
     )
     return html if cleaned == kept_as_is else cleaned.strip()

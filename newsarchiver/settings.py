@@ -29,6 +29,10 @@ RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
 NEWSARCHIVER_RETRY_BACKOFF = 0.5  # seconds before the first retry, doubled each time
 NEWSARCHIVER_RETRY_BACKOFF_MAX = 30.0
 
+# Each callback yields one item or one request; Scrapy would start this many
+# asyncio workers for every response's output, which costs more than the article.
+CONCURRENT_ITEMS = 1
+
 DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "newsarchiver.middlewares.BackoffRetryMiddleware": 550,
@@ -55,5 +59,6 @@ NEWSARCHIVER_BODY_FORMAT = "html"  # or "markdown"
 NEWSARCHIVER_REFRESH = False  # refetch articles already in the output folder
 NEWSARCHIVER_REPORT = ""  # path of a JSON report written at the end of a run
 NEWSARCHIVER_PROGRESS_INTERVAL = 10.0
+NEWSARCHIVER_FSYNC = True  # flush each post to disk before its rename (power-cut safe)
 
 FEED_EXPORT_ENCODING = "utf-8"

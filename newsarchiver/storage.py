@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import errno
 import hashlib
+import itertools
 import os
 import re
 import tempfile
@@ -15,34 +16,49 @@ CATEGORIES = "category"
 POST_NAME = re.compile(r"(\d{4}-\d{2}-\d{2})-([A-Za-z0-9]+)\.md")
 TEMP_PREFIX = ".newsarchiver-"
 STAGING = ".newsarchiver-tmp"  # dot-folder: Jekyll ignores it
+_TEMP_NUMBERS = itertools.count()
 
 
-def atomic_write(path: Path, data: bytes, staging: Path | None = None) -> None:
+def atomic_write(
+    path: Path, data: bytes, staging: Path | None = None, fsync: bool = True
+) -> None:
     """Write ``data`` to ``path`` so a reader sees the old file or the new, never half.
 
     The bytes go to a temporary file, flushed to disk, then renamed over
     ``path``. The temporary file lives in ``staging`` (a folder on the same
     file system; default: ``path``'s own folder), so a run killed mid-write
-    leaves nothing half-written where Jekyll looks.
+    leaves nothing half-written where Jekyll looks. ``fsync`` also makes the
+    bytes survive a power cut before the rename is trusted.
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
     folder = staging or path.parent
-    folder.mkdir(parents=True, exist_ok=True)
-    fd, temp = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=".tmp", dir=folder)
+    # Unique across processes (pid) and threads (the counter is shared).
+    temp = folder / f"{TEMP_PREFIX}{os.getpid()}-{next(_TEMP_NUMBERS)}.tmp"
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC
     try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(temp, 0o644)
+        fd = os.open(temp, flags, 0o644)
+    except FileNotFoundError:
+        folder.mkdir(parents=True, exist_ok=True)
+        fd = os.open(temp, flags, 0o644)
+    try:
         try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view) :]
+            if fsync:
+                os.fsync(fd)
+        finally:
+            os.close(fd)
+        try:
+            os.replace(temp, path)
+        except FileNotFoundError:
+            path.parent.mkdir(parents=True, exist_ok=True)
             os.replace(temp, path)
         except OSError as exc:
             if exc.errno != errno.EXDEV or staging is None:
                 raise
-            # _posts/ is on another file system (a symlink): stage beside it instead.
+            # The target folder is on another file system (a symlink): stage beside it.
             os.unlink(temp)
-            atomic_write(path, data)
+            atomic_write(path, data, fsync=fsync)
     except BaseException:
         try:
             os.unlink(temp)

@@ -10,6 +10,7 @@ misbehave, so tests can show how the archiver copes.
 from __future__ import annotations
 
 import json
+import socket
 import threading
 import time
 from collections import Counter
@@ -173,6 +174,12 @@ class SampleSite:
 
             def log_message(self, format, *args) -> None:  # noqa: A002
                 pass
+
+            def setup(self) -> None:
+                super().setup()
+                # Headers and body go out as separate writes; without this,
+                # Nagle's algorithm and delayed ACKs stall every keep-alive answer.
+                self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
             def do_GET(self) -> None:  # noqa: N802
                 if site.latency:
