@@ -69,9 +69,8 @@ def test_writer_new_unchanged_updated(tmp_path):
 
     def write(**changes):
         item = ArticleValidator().process_item(article(**changes))
-        return writer.process_item(
-            OutletAttributor().process_item(BodyCleaner().process_item(item))
-        )
+        item = OutletAttributor().process_item(BodyCleaner().process_item(item))
+        return asyncio.run(writer.process_item(item))
 
     assert write().status == "new"
     post = tmp_path / "_posts" / "2022-05-20-NW1.md"
