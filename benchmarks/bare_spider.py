@@ -7,9 +7,13 @@ import scrapy
 
 class BareSpider(scrapy.Spider):
     name = "bare"
-    custom_settings = {"LOG_LEVEL": "WARNING", "TELNETCONSOLE_ENABLED": False,
-                       "ROBOTSTXT_OBEY": False, "REMOTE_CONTROL_ENABLED": False,
-                       "LOGSTATS_INTERVAL": 0}
+    custom_settings = {
+        "LOG_LEVEL": "WARNING",
+        "TELNETCONSOLE_ENABLED": False,
+        "ROBOTSTXT_OBEY": False,
+        "REMOTE_CONTROL_ENABLED": False,
+        "LOGSTATS_INTERVAL": 0,
+    }
 
     def __init__(self, input: str = "", base: str = "", **kwargs):
         super().__init__(**kwargs)

@@ -32,8 +32,7 @@ def crawl_settings(args: argparse.Namespace) -> dict:
         "LOG_FILE": args.log_file,
     }
     if args.concurrency:
-        settings["CONCURRENT_REQUESTS"] = args.concurrency
-        settings["CONCURRENT_REQUESTS_PER_DOMAIN"] = args.concurrency
+        settings["NEWSARCHIVER_CONCURRENCY"] = args.concurrency
     if args.quiet:
         settings["LOG_LEVEL"] = "WARNING"
         settings["NEWSARCHIVER_PROGRESS_INTERVAL"] = 0

@@ -19,9 +19,7 @@ STAGING = ".newsarchiver-tmp"  # dot-folder: Jekyll ignores it
 _TEMP_NUMBERS = itertools.count()
 
 
-def atomic_write(
-    path: Path, data: bytes, staging: Path | None = None, fsync: bool = True
-) -> None:
+def atomic_write(path: Path, data: bytes, staging: Path | None = None, fsync: bool = True) -> None:
     """Write ``data`` to ``path`` so a reader sees the old file or the new, never half.
 
     The bytes go to a temporary file, flushed to disk, then renamed over

@@ -118,3 +118,16 @@ def test_sample_site_command_serves(tmp_path):
     finally:
         proc.terminate()
         proc.wait(10)
+
+
+@pytest.mark.parametrize("concurrency, expected", [("1", 1), ("6", 6)])
+def test_concurrency_option_sets_requests_in_flight(tmp_path, concurrency, expected):
+    from newsarchiver.sample_site import SampleSite
+    from newsarchiver.sample_site.articles import generated
+
+    with SampleSite(generated(24), latency=0.2) as site:
+        result = run_cli(
+            "crawl", *site.share_urls(), "-o", str(tmp_path), "--concurrency", concurrency
+        )
+        assert result.code == 0, result.stderr
+        assert site.max_in_flight == expected

@@ -109,6 +109,8 @@ class SampleSite:
         # "data:CODE" / "page:CODE" / "list:PAGE" -> faults to answer with, in turn
         self.faults = {key: list(value) for key, value in (faults or {}).items()}
         self.requests: Counter[str] = Counter()
+        self.in_flight = 0
+        self.max_in_flight = 0  # the most requests served at once
         self.lock = threading.Lock()
         self.server = ThreadingHTTPServer((host, port), self._handler())
         self.server.daemon_threads = True
@@ -182,6 +184,16 @@ class SampleSite:
                 self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
             def do_GET(self) -> None:  # noqa: N802
+                with site.lock:
+                    site.in_flight += 1
+                    site.max_in_flight = max(site.max_in_flight, site.in_flight)
+                try:
+                    self.answer()
+                finally:
+                    with site.lock:
+                        site.in_flight -= 1
+
+            def answer(self) -> None:
                 if site.latency:
                     time.sleep(site.latency)
                 parts = urlsplit(self.path)

@@ -54,6 +54,17 @@ class ShareSpider(scrapy.Spider):
 
     name = "share"
 
+    @classmethod
+    def update_settings(cls, settings) -> None:
+        super().update_settings(settings)
+        # One knob for both of Scrapy's limits; 0 leaves them as they are.
+        concurrency = settings.getint("NEWSARCHIVER_CONCURRENCY")
+        if concurrency > 0:
+            for name in ("CONCURRENT_REQUESTS", "CONCURRENT_REQUESTS_PER_DOMAIN"):
+                settings.set(
+                    name, concurrency, priority=settings.getpriority("NEWSARCHIVER_CONCURRENCY")
+                )
+
     def __init__(self, urls: str | Iterable[str] = "", input: str | None = None, **kwargs):
         super().__init__(**kwargs)
         self.urls = urls
