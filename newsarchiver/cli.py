@@ -10,7 +10,7 @@ from newsarchiver import __version__
 from newsarchiver.runner import EXIT_FAILED, EXIT_LOCKED, EXIT_OK, EXIT_USAGE, locked, run_spider
 
 
-def add_crawl_options(parser: argparse.ArgumentParser) -> None:
+def add_crawl_options(parser: argparse.ArgumentParser, resumable: bool = True) -> None:
     parser.add_argument(
         "--output",
         "-o",
@@ -49,11 +49,12 @@ def add_crawl_options(parser: argparse.ArgumentParser) -> None:
         metavar="N",
         help="requests in flight at once (default: 16, at most 8 per host)",
     )
-    parser.add_argument(
-        "--resume",
-        metavar="DIR",
-        help="keep the run's state in DIR (Scrapy JOBDIR); the same option resumes it",
-    )
+    if resumable:
+        parser.add_argument(
+            "--resume",
+            metavar="DIR",
+            help="keep the run's state in DIR (Scrapy JOBDIR); the same option resumes it",
+        )
     parser.add_argument(
         "--set",
         "-s",
@@ -138,6 +139,51 @@ def build_parser() -> argparse.ArgumentParser:
         help="host the listed articles are fetched from (default: http://finews.zning.xyz)",
     )
     add_crawl_options(discover)
+
+    enqueue = commands.add_parser(
+        "enqueue",
+        help="push share URLs to Redis for workers",
+        description="Push share URLs to the Redis list that `newsarchiver worker` processes "
+        "read (scrapy-redis). With --output, URLs whose articles are already archived there "
+        "are skipped.",
+    )
+    enqueue.add_argument("urls", nargs="*", metavar="SHARE_URL", help="share URLs to push")
+    enqueue.add_argument(
+        "--redis-url",
+        required=True,
+        metavar="URL",
+        help="the Redis server, e.g. redis://127.0.0.1:6379/0",
+    )
+    enqueue.add_argument(
+        "--input",
+        "-i",
+        metavar="FILE",
+        help="read share URLs from FILE, one a line ('-': standard input)",
+    )
+    enqueue.add_argument("--output", "-o", metavar="DIR", help="skip URLs already archived in DIR")
+
+    worker = commands.add_parser(
+        "worker",
+        help="archive share URLs taken from Redis, beside other workers",
+        description="Take share URLs from Redis (pushed by `newsarchiver enqueue`) and archive "
+        "them exactly as crawl does. Workers share the scheduler queue and the dupefilter in "
+        "Redis, so each article is fetched once; each exits once the queue has been empty "
+        "for --idle-exit seconds.",
+    )
+    worker.add_argument(
+        "--redis-url",
+        required=True,
+        metavar="URL",
+        help="the Redis server, e.g. redis://127.0.0.1:6379/0",
+    )
+    worker.add_argument(
+        "--idle-exit",
+        type=_positive_int,
+        default=30,
+        metavar="SECONDS",
+        help="exit after the queue has been empty this long (default: 30)",
+    )
+    add_crawl_options(worker, resumable=False)
 
     demo = commands.add_parser(
         "demo",
@@ -232,6 +278,39 @@ def cmd_discover(args: argparse.Namespace) -> int:
 
     kwargs = {"listings": args.listings, "source_base": args.source_base or ""}
     return run_spider(DiscoverSpider, kwargs, args)
+
+
+def cmd_enqueue(args: argparse.Namespace) -> int:
+    from newsarchiver.queueing import enqueue
+    from newsarchiver.spiders.share import url_source
+
+    if not args.urls and not args.input:
+        print("newsarchiver enqueue: give share URLs or --input FILE", file=sys.stderr)
+        return EXIT_USAGE
+    if args.input and args.input != "-" and not Path(args.input).is_file():
+        print(f"newsarchiver enqueue: no such input file: {args.input}", file=sys.stderr)
+        return EXIT_USAGE
+    output = Path(args.output).resolve() if args.output else None
+    try:
+        result = enqueue(args.redis_url, url_source(args.urls, args.input), output)
+    except Exception as exc:  # redis errors carry the reason a person needs
+        print(f"newsarchiver enqueue: cannot use Redis at {args.redis_url}: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    print(
+        f"newsarchiver: {result.pushed} URLs queued, {result.archived} already archived, "
+        f"{len(result.failed)} failed",
+        file=sys.stderr,
+    )
+    for failure in result.failed:
+        print(f"  FAILED {failure['url']}: {failure['reason']}", file=sys.stderr)
+    return EXIT_FAILED if result.failed else EXIT_OK
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    from newsarchiver.spiders.worker import WorkerSpider
+
+    args.set.append(("MAX_IDLE_TIME_BEFORE_CLOSE", str(args.idle_exit)))
+    return run_spider(WorkerSpider, {}, args, exclusive=False)
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -330,6 +409,8 @@ def cmd_sample_site(args: argparse.Namespace) -> int:
 COMMANDS = {
     "crawl": cmd_crawl,
     "discover": cmd_discover,
+    "enqueue": cmd_enqueue,
+    "worker": cmd_worker,
     "demo": cmd_demo,
     "categories": cmd_categories,
     "rotate": cmd_rotate,

@@ -28,7 +28,8 @@ def crawl_settings(args: argparse.Namespace) -> dict:
         "NEWSARCHIVER_SITE": args.site,
         "NEWSARCHIVER_BODY_FORMAT": args.body_format,
         "NEWSARCHIVER_REFRESH": True if args.refresh else None,
-        "JOBDIR": args.resume,
+        "JOBDIR": getattr(args, "resume", None),
+        "REDIS_URL": getattr(args, "redis_url", None),
         "LOG_FILE": args.log_file,
     }
     if args.concurrency:
@@ -62,7 +63,9 @@ def configure_logging(settings, verbose: bool) -> None:
     root.setLevel(logging.DEBUG if verbose else logging.INFO)
 
 
-def run_spider(spider_cls, spider_kwargs: dict, args: argparse.Namespace) -> int:
+def run_spider(
+    spider_cls, spider_kwargs: dict, args: argparse.Namespace, exclusive: bool = True
+) -> int:
     """Run one spider with the project settings; print the summary; return the exit code."""
     from scrapy.crawler import CrawlerProcess
 
@@ -70,8 +73,9 @@ def run_spider(spider_cls, spider_kwargs: dict, args: argparse.Namespace) -> int
 
     settings = project_settings(crawl_settings(args))
     output = Path(settings.get("NEWSARCHIVER_OUTPUT"))
-    lock = locked(output)
-    if lock is None:
+    # Workers share their output folder by design; every other run has it alone.
+    lock = locked(output) if exclusive else None
+    if exclusive and lock is None:
         return EXIT_LOCKED
     try:
         configure_logging(settings, verbose=args.verbose)
@@ -81,7 +85,8 @@ def run_spider(spider_cls, spider_kwargs: dict, args: argparse.Namespace) -> int
         process.crawl(crawler, **spider_kwargs)
         process.start()
     finally:
-        lock.release()
+        if lock is not None:
+            lock.release()
     report = next(e for e in crawler.extensions.middlewares if isinstance(e, RunReport))
     reason = crawler.stats.get_value("finish_reason") if crawler.stats else None
     failed = report.counts["failed"]

@@ -7,7 +7,9 @@ import hashlib
 import itertools
 import os
 import re
+import socket
 import tempfile
+import time
 from pathlib import Path
 
 POSTS = "_posts"
@@ -17,6 +19,9 @@ POST_NAME = re.compile(r"(\d{4}-\d{2}-\d{2})-([A-Za-z0-9]+)\.md")
 TEMP_PREFIX = ".newsarchiver-"
 STAGING = ".newsarchiver-tmp"  # dot-folder: Jekyll ignores it
 _TEMP_NUMBERS = itertools.count()
+_HOST = re.sub(r"[^A-Za-z0-9]", "_", socket.gethostname())[:40] or "host"
+_TEMP_NAME = re.compile(re.escape(TEMP_PREFIX) + r"(\w+)-(\d+)-\d+\.tmp")
+STALE_AFTER = 24 * 3600  # a temporary file of another host this old is abandoned
 
 
 def atomic_write(path: Path, data: bytes, staging: Path | None = None, fsync: bool = True) -> None:
@@ -29,14 +34,18 @@ def atomic_write(path: Path, data: bytes, staging: Path | None = None, fsync: bo
     bytes survive a power cut before the rename is trusted.
     """
     folder = staging or path.parent
-    # Unique across processes (pid) and threads (the counter is shared).
-    temp = folder / f"{TEMP_PREFIX}{os.getpid()}-{next(_TEMP_NUMBERS)}.tmp"
+    # Unique across hosts and processes, and threads (the counter is shared).
+    temp = folder / f"{TEMP_PREFIX}{_HOST}-{os.getpid()}-{next(_TEMP_NUMBERS)}.tmp"
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC
-    try:
-        fd = os.open(temp, flags, 0o644)
-    except FileNotFoundError:
-        folder.mkdir(parents=True, exist_ok=True)
-        fd = os.open(temp, flags, 0o644)
+    for attempt in range(5):
+        try:
+            fd = os.open(temp, flags, 0o644)
+            break
+        except FileNotFoundError:
+            if attempt == 4:
+                raise
+            # Missing, or just removed by another process finishing its run.
+            folder.mkdir(parents=True, exist_ok=True)
     try:
         try:
             view = memoryview(data)
@@ -70,8 +79,28 @@ def staging_folder(output: Path) -> Path:
     return output / STAGING
 
 
+def _abandoned(entry: os.DirEntry) -> bool:
+    """A temporary file whose writer is gone: a dead process here, or a day old."""
+    match = _TEMP_NAME.fullmatch(entry.name)
+    if match and match.group(1) == _HOST:
+        try:
+            os.kill(int(match.group(2)), 0)
+        except ProcessLookupError:
+            return True
+        except PermissionError:
+            return False
+        return False
+    try:
+        return time.time() - entry.stat().st_mtime > STALE_AFTER
+    except FileNotFoundError:
+        return False
+
+
 def remove_stale_temp_files(output: Path) -> int:
-    """Delete temporary files a killed run left behind; return how many."""
+    """Delete temporary files killed runs left behind; return how many.
+
+    Files of runs still alive (other workers sharing the folder) are kept.
+    """
     removed = 0
     for sub in (STAGING, POSTS, OLD_POSTS, CATEGORIES):
         try:
@@ -79,7 +108,7 @@ def remove_stale_temp_files(output: Path) -> int:
         except FileNotFoundError:
             continue
         for entry in entries:
-            if entry.name.startswith(TEMP_PREFIX):
+            if entry.name.startswith(TEMP_PREFIX) and _abandoned(entry):
                 try:
                     os.unlink(entry.path)
                     removed += 1

@@ -1,0 +1,132 @@
+"""Workers on scrapy-redis with a real Redis (Debian's redis-server) on 127.0.0.1."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from newsarchiver.sample_site import SampleSite
+from newsarchiver.sample_site.articles import generated
+from tests.conftest import ROOT, run_cli
+
+ARTICLES = 3000
+
+
+@pytest.fixture
+def redis_url(tmp_path):
+    server = shutil.which("redis-server")
+    assert server, "redis-server is not installed: run .ci/run (apt-get install redis-server)"
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    proc = subprocess.Popen(
+        [server, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+         "--dir", str(tmp_path)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    url = f"redis://127.0.0.1:{port}/0"
+    import redis
+
+    for _ in range(100):
+        try:
+            redis.Redis.from_url(url).ping()
+            break
+        except redis.ConnectionError:
+            time.sleep(0.05)
+    yield url
+    proc.terminate()
+    proc.wait(10)
+
+
+def start_worker(redis_url: str, output: Path, report: Path) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-m", "newsarchiver", "worker", "--redis-url", redis_url, "-o",
+         str(output), "--idle-exit", "2", "--concurrency", "8", "--report", str(report)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+
+
+def files(folder: Path) -> dict[str, bytes]:
+    return {
+        str(p.relative_to(folder)): p.read_bytes()
+        for p in folder.rglob("*")
+        if p.is_file() and not any(part.startswith(".") for part in p.relative_to(folder).parts)
+    }
+
+
+def test_three_workers_archive_everything_once_like_a_single_crawl(redis_url, tmp_path):
+    import json
+
+    with SampleSite(generated(ARTICLES)) as site:
+        urls = tmp_path / "urls.txt"
+        urls.write_text("\n".join(site.share_urls()), encoding="utf-8")
+        queued = run_cli("enqueue", "--redis-url", redis_url, "--input", str(urls))
+        assert queued.code == 0, queued.stderr
+        assert f"{ARTICLES} URLs queued" in queued.stderr
+        out = tmp_path / "workers"
+        reports = [tmp_path / f"report{n}.json" for n in range(3)]
+        workers = [start_worker(redis_url, out, report) for report in reports]
+        for worker in workers:
+            _, err = worker.communicate(timeout=600)
+            assert worker.returncode == 0, err
+        counts = dict(site.requests)
+        assert len(counts) == ARTICLES and set(counts.values()) == {1}  # no fetch repeated
+        new = [code for report in reports for code in json.loads(report.read_text())["new"]]
+        assert len(new) == ARTICLES == len(set(new))  # each archived exactly once
+        assert all(json.loads(r.read_text())["new"] for r in reports)  # all three worked
+
+        single = tmp_path / "single"
+        result = run_cli("crawl", "--input", str(urls), "-o", str(single))
+        assert result.code == 0, result.stderr
+    assert files(out) == files(single)
+    assert len([name for name in files(out) if name.startswith("_posts/")]) == ARTICLES
+
+
+def test_killed_worker_then_rerun_completes_without_rewriting(redis_url, tmp_path):
+    with SampleSite(generated(ARTICLES)) as site:
+        urls = tmp_path / "urls.txt"
+        urls.write_text("\n".join(site.share_urls()), encoding="utf-8")
+        assert run_cli("enqueue", "--redis-url", redis_url, "--input", str(urls)).code == 0
+        out = tmp_path / "out"
+        workers = [start_worker(redis_url, out, tmp_path / f"r{n}.json") for n in range(3)]
+        while not (out / "_posts").exists() or len(os.listdir(out / "_posts")) < 300:
+            time.sleep(0.05)
+        workers[0].send_signal(signal.SIGKILL)
+        for worker in workers[1:]:
+            _, err = worker.communicate(timeout=600)
+            assert worker.returncode == 0, err
+        workers[0].wait()
+        before = {p.name: p.stat().st_mtime_ns for p in (out / "_posts").iterdir()}
+        assert len(before) < ARTICLES  # the killed worker's batch was lost with it
+
+        again = run_cli("enqueue", "--redis-url", redis_url, "--input", str(urls), "-o", str(out))
+        assert again.code == 0, again.stderr
+        assert f"{len(before)} already archived" in again.stderr
+        rerun = [start_worker(redis_url, out, tmp_path / f"s{n}.json") for n in range(2)]
+        for worker in rerun:
+            _, err = worker.communicate(timeout=600)
+            assert worker.returncode == 0, err
+    after = {p.name: p.stat().st_mtime_ns for p in (out / "_posts").iterdir()}
+    assert len(after) == ARTICLES
+    assert {name: after[name] for name in before} == before  # nothing rewritten
+    leftovers = [p for p in out.rglob(".newsarchiver-*.tmp")]
+    assert leftovers == []
+
+
+def test_enqueue_reports_bad_input_and_unreachable_redis(tmp_path):
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    result = run_cli("enqueue", "--redis-url", f"redis://127.0.0.1:{port}/0", "http://x/")
+    assert result.code == 1
+    assert f"cannot use Redis at redis://127.0.0.1:{port}/0" in result.stderr
+    assert run_cli("enqueue", "http://x/").code == 2  # --redis-url is required
