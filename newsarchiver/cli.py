@@ -261,14 +261,20 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def url_input_error(args: argparse.Namespace) -> str | None:
+    """Why the share URLs given on the command line cannot be read, if they cannot."""
+    if not args.urls and not args.input:
+        return "give share URLs or --input FILE"
+    if args.input and args.input != "-" and not Path(args.input).is_file():
+        return f"no such input file: {args.input}"
+    return None
+
+
 def cmd_crawl(args: argparse.Namespace) -> int:
     from newsarchiver.spiders.share import ShareSpider
 
-    if not args.urls and not args.input:
-        print("newsarchiver crawl: give share URLs or --input FILE", file=sys.stderr)
-        return EXIT_USAGE
-    if args.input and args.input != "-" and not Path(args.input).is_file():
-        print(f"newsarchiver crawl: no such input file: {args.input}", file=sys.stderr)
+    if error := url_input_error(args):
+        print(f"newsarchiver crawl: {error}", file=sys.stderr)
         return EXIT_USAGE
     return run_spider(ShareSpider, {"urls": args.urls, "input": args.input}, args)
 
@@ -284,11 +290,8 @@ def cmd_enqueue(args: argparse.Namespace) -> int:
     from newsarchiver.queueing import enqueue
     from newsarchiver.spiders.share import url_source
 
-    if not args.urls and not args.input:
-        print("newsarchiver enqueue: give share URLs or --input FILE", file=sys.stderr)
-        return EXIT_USAGE
-    if args.input and args.input != "-" and not Path(args.input).is_file():
-        print(f"newsarchiver enqueue: no such input file: {args.input}", file=sys.stderr)
+    if error := url_input_error(args):
+        print(f"newsarchiver enqueue: {error}", file=sys.stderr)
         return EXIT_USAGE
     output = Path(args.output).resolve() if args.output else None
     try:

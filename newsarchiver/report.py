@@ -79,7 +79,11 @@ class RunReport:
         if self.report_path:
             data = json.dumps(self.as_json(), ensure_ascii=False, indent=2) + "\n"
             atomic_write(Path(self.report_path), data.encode("utf-8"))
-        logger.info("Summary: %s (%s)", self.summary(), reason)
+        # Marked, so the CLI (which prints the same on stderr) can leave them out there.
+        marked = {"newsarchiver_summary": True}
+        logger.info("Summary: %s (%s)", self.summary(), reason, extra=marked)
+        for failure in self.failures:
+            logger.info("Failed %s: %s", failure["url"], failure["reason"], extra=marked)
 
 
 class Progress:

@@ -58,6 +58,9 @@ def configure_logging(settings, verbose: bool) -> None:
     handler.setLevel(settings.get("LOG_LEVEL"))
     if not verbose:
         handler.addFilter(_QuietScrapy())
+    if not log_file:
+        # The summary and the failures are printed on stderr once, by run_spider.
+        handler.addFilter(lambda record: not getattr(record, "newsarchiver_summary", False))
     root = logging.getLogger()
     root.addHandler(handler)
     root.setLevel(logging.DEBUG if verbose else logging.INFO)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -47,6 +48,13 @@ def site():
 @pytest.fixture
 def golden_post() -> bytes:
     return (FIXTURES / "golden-post.md").read_bytes()
+
+
+def free_port() -> int:
+    """A port on 127.0.0.1 nothing listens on (for servers, and for refused connections)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
 
 def posts(output: Path) -> dict[str, bytes]:

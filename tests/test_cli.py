@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from tests.conftest import posts, run_cli
+from tests.conftest import free_port, posts, run_cli
 
 GOLDEN = "NW202205202385404088"
 
@@ -91,15 +91,12 @@ def test_quiet_prints_nothing_on_success(site, tmp_path):
 
 
 def test_sample_site_command_serves(tmp_path):
-    import socket
     import subprocess
     import sys
     import time
     import urllib.request
 
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     proc = subprocess.Popen(
         [sys.executable, "-m", "newsarchiver", "sample-site", "--port", str(port)],
         stdout=subprocess.PIPE,

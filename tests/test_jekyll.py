@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 
-from newsarchiver.exporters import category_slug
 from newsarchiver.sample_site import ARTICLES
 from tests.conftest import front_matter, posts, run_cli
 
@@ -166,4 +165,3 @@ def test_init_site_keeps_existing_files(tmp_path):
     result = run_cli("init-site", str(folder))
     assert result.code == 0 and "kept" in result.stderr
     assert (folder / "_config.yml").read_text("utf-8") == "title: mine\n"
-    assert category_slug("河北日报") == "hebeiribao"

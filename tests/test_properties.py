@@ -10,7 +10,7 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from newsarchiver.exporters import category_slug, render_category_page, render_post
+from newsarchiver.exporters import render_category_page, render_post
 from newsarchiver.extract import ExtractError, article_from_json, parse_share_url
 from newsarchiver.items import Article
 from newsarchiver.pipelines import ArticleValidator, OutletAttributor
@@ -138,7 +138,3 @@ def test_sanitised_bodies_hold_nothing_unsafe(parts):
         "onerror",
     ):
         assert marker not in out
-
-
-def test_slug_examples_match_archive():
-    assert category_slug("河北日报") == "hebeiribao"

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import json
-import socket
 
 import pytest
 
 from newsarchiver.sample_site import ARTICLES, SampleSite
-from tests.conftest import front_matter, posts, run_cli
+from tests.conftest import free_port, front_matter, posts, run_cli
 
 GOLDEN = ARTICLES[0].code
 SHELL_ONLY = "NW202205202385500001"  # data endpoint only; its share page is a shell
@@ -21,12 +20,6 @@ def crawl_report(site_urls, tmp_path, *extra):
         "crawl", *site_urls, "-o", str(tmp_path / "out"), "--report", str(report), *FAST, *extra
     )
     return result, json.loads(report.read_text("utf-8"))
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.mark.parametrize(

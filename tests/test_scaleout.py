@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -15,7 +14,7 @@ import pytest
 
 from newsarchiver.sample_site import SampleSite
 from newsarchiver.sample_site.articles import generated
-from tests.conftest import ROOT, run_cli
+from tests.conftest import ROOT, free_port, run_cli
 
 ARTICLES = 3000
 
@@ -24,13 +23,23 @@ ARTICLES = 3000
 def redis_url(tmp_path):
     server = shutil.which("redis-server")
     assert server, "redis-server is not installed: run .ci/run (apt-get install redis-server)"
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     proc = subprocess.Popen(
-        [server, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-         "--dir", str(tmp_path)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [
+            server,
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(tmp_path),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     url = f"redis://127.0.0.1:{port}/0"
     import redis
@@ -48,9 +57,25 @@ def redis_url(tmp_path):
 
 def start_worker(redis_url: str, output: Path, report: Path) -> subprocess.Popen:
     return subprocess.Popen(
-        [sys.executable, "-m", "newsarchiver", "worker", "--redis-url", redis_url, "-o",
-         str(output), "--idle-exit", "2", "--concurrency", "8", "--report", str(report)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+        [
+            sys.executable,
+            "-m",
+            "newsarchiver",
+            "worker",
+            "--redis-url",
+            redis_url,
+            "-o",
+            str(output),
+            "--idle-exit",
+            "2",
+            "--concurrency",
+            "8",
+            "--report",
+            str(report),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
         env={**os.environ, "PYTHONPATH": str(ROOT)},
     )
 
@@ -123,9 +148,7 @@ def test_killed_worker_then_rerun_completes_without_rewriting(redis_url, tmp_pat
 
 
 def test_enqueue_reports_bad_input_and_unreachable_redis(tmp_path):
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     result = run_cli("enqueue", "--redis-url", f"redis://127.0.0.1:{port}/0", "http://x/")
     assert result.code == 1
     assert f"cannot use Redis at redis://127.0.0.1:{port}/0" in result.stderr

@@ -6,7 +6,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -16,13 +15,7 @@ from pathlib import Path
 
 from newsarchiver.sample_site import SampleSite
 from newsarchiver.sample_site.articles import generated
-from tests.conftest import ROOT, posts, run_cli
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+from tests.conftest import ROOT, free_port, posts, run_cli
 
 
 def test_second_run_on_same_output_exits_3_and_stale_lock_does_not_block(tmp_path):

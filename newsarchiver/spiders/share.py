@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import sys
 from collections.abc import AsyncIterator, Iterable, Iterator
 from pathlib import Path
@@ -37,10 +38,11 @@ def url_source(urls: str | Iterable[str] = "", input: str | None = None) -> Iter
     if isinstance(urls, str):
         urls = [u for u in urls.split(",") if u.strip()]
     yield from (u.strip() for u in urls)
+    # Undecodable bytes become U+FFFD: that line fails as a bad URL, the rest go on.
     if input == "-":
-        yield from read_url_lines(sys.stdin)
+        yield from read_url_lines(io.TextIOWrapper(sys.stdin.buffer, "utf-8-sig", "replace"))
     elif input:
-        with open(input, encoding="utf-8-sig") as handle:
+        with open(input, encoding="utf-8-sig", errors="replace") as handle:
             yield from read_url_lines(handle)
 
 
@@ -145,5 +147,5 @@ class ShareSpider(scrapy.Spider):
         self.fail(kwargs["url"], f"{kwargs['why']}; share page: {describe_failure(failure)}")
 
     def fail(self, url: str, reason: str) -> None:
-        self.logger.error("Failed %s: %s", url, reason)
+        self.logger.debug("Failed %s: %s", url, reason)  # listed in the summary
         self.crawler.signals.send_catch_log(signals.article_failed, url=url, reason=reason)
