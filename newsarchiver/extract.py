@@ -24,7 +24,7 @@ MAX_TITLE = 1000
 
 # 2022-05-20 02:56:47, 2022-05-20 02:56, 2022年05月20日 02:56 (and / or . as separators)
 TIME_RE = re.compile(
-    r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?\s*"
+    r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:\s*|T)"
     r"(\d{1,2})\s*[:：]\s*(\d{2})(?:\s*[:：]\s*(\d{2}))?"
 )
 ATTRIBUTION_RE = re.compile(r"文章来源\s*[：:]\s*(.+?)\s*[）)]\s*$", re.S)
@@ -230,9 +230,24 @@ def inner_html(text: str, element_id: str) -> str | None:
     return text[start:end]
 
 
+def _guess_encoding(body: bytes) -> str | None:
+    # A page that declares nothing: UTF-8 if it decodes as such, else the
+    # Chinese superset of GBK and GB2312 (w3lib's own guess would be cp1252).
+    for encoding in ("utf-8", "gb18030"):
+        try:
+            body.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        return encoding
+    return None
+
+
 def decode_page(body: bytes, content_type: str | None = None) -> str:
-    """Decode an HTML page by its header, its meta charset or its content (GBK too)."""
-    _, text = html_to_unicode(content_type, body)
+    """Decode an HTML page by its BOM, header or meta charset, else by its content.
+
+    w3lib reads GBK and GB2312 declarations as GB18030, their superset.
+    """
+    _, text = html_to_unicode(content_type, body, auto_detect_fun=_guess_encoding)
     return text
 
 

@@ -59,6 +59,7 @@ def test_bad_share_urls_name_the_reason(url, reason):
         ("2022-05-20 02:56", "2022-05-20 02:56:00"),
         ("2022年05月20日 02:56", "2022-05-20 02:56:00"),
         ("  2022年5月2日 2:05 来源：河北日报", "2022-05-02 02:05:00"),
+        ("2022-05-20T02:56:47", "2022-05-20 02:56:47"),
     ],
 )
 def test_all_time_formats(text, expected):
@@ -134,6 +135,13 @@ def test_gbk_page_by_header_and_gb2312_by_meta():
     article = article_from_page(gb2312, "C", "u")
     assert article.title == "港股收评：恒指涨超1%"
     assert article.outlet == "安信国际证券(香港)"
+
+
+def test_gbk_page_that_declares_nothing():
+    page = (FIXTURES / "gbk-page.html").read_bytes().replace(b'<meta charset="gbk">', b"")
+    assert b"charset" not in page
+    article = article_from_page(decode_page(page, "text/html"), "C", "u")
+    assert article.title == "厦门港集装箱吞吐量同比增长"
 
 
 def test_shell_page_has_no_article():

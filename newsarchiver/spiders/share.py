@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator, Iterable, Iterator
 from pathlib import Path
 
 import scrapy
-from scrapy.http import Response, TextResponse
+from scrapy.http import Response
 from twisted.python.failure import Failure
 
 from newsarchiver import signals
@@ -133,10 +133,8 @@ class ShareSpider(scrapy.Spider):
             self.fail(kwargs["url"], reason)
 
     def parse_page(self, response: Response, url: str, code: str, why: str):
-        if isinstance(response, TextResponse):
-            text = response.text
-        else:
-            text = decode_page(response.body, response.headers.get("Content-Type", b"").decode())
+        content_type = response.headers.get("Content-Type", b"").decode("latin-1")
+        text = decode_page(response.body, content_type)
         try:
             yield article_from_page(text, code, url)
         except ExtractError as exc:
