@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import re
 from datetime import datetime
+from html import unescape
 from html.parser import HTMLParser
 from urllib.parse import parse_qs, urlsplit
 
@@ -28,6 +29,7 @@ TIME_RE = re.compile(
     r"(\d{1,2})\s*[:：]\s*(\d{2})(?:\s*[:：]\s*(\d{2}))?"
 )
 ATTRIBUTION_RE = re.compile(r"文章来源\s*[：:]\s*(.+?)\s*[）)]\s*$", re.S)
+_TAG = re.compile(r"<[^>]*>")  # to read a paragraph's text, not to clean anything
 EM_MEDIA = "//p[contains(concat(' ', normalize-space(@class), ' '), ' em_media ')]"
 
 
@@ -86,11 +88,16 @@ def outlet_from_body(html: str) -> str:
     """The outlet named by the body's ``（文章来源：X）`` line, or ``""``."""
     if "文章来源" not in html or "em_media" not in html:
         return ""
-    # The line closes the body: parse from the last em_media paragraph on, not all of it.
+    # The line closes the body: read the last em_media paragraph's text
+    # directly, and parse the whole body only if that paragraph is unusual.
     start = html.rfind("<p", 0, html.rfind("em_media"))
-    tail = html[start:] if start >= 0 else html
-    nodes = Selector(text=tail).xpath(EM_MEDIA) or Selector(text=html).xpath(EM_MEDIA)
-    for node in reversed(nodes):
+    end = html.find("</p>", start)
+    if start >= 0 and end > start:
+        text = unescape(_TAG.sub("", html[start:end]))
+        match = ATTRIBUTION_RE.search(text)
+        if match:
+            return " ".join(match.group(1).split())
+    for node in reversed(Selector(text=html).xpath(EM_MEDIA)):
         match = ATTRIBUTION_RE.search(node.xpath("string()").get(""))
         if match:
             return " ".join(match.group(1).split())
