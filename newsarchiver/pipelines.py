@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import logging
 from pathlib import Path
 
@@ -126,14 +125,12 @@ class PostWriter:
 
     async def process_item(self, item: Article) -> Article:
         assert self.index is not None
-        buffer = io.BytesIO()
-        self.exporter.file = buffer
-        self.exporter.export_item(item)
+        data = self.exporter.render(item).encode("utf-8")
         existing = self.index.path(item.code)
         folder = existing.parent if existing else self.output / storage.POSTS
         target = folder / f"{item.published[:10]}-{item.code}.md"
         # File I/O runs in a thread so the downloads go on meanwhile.
-        item.status = await run_in_thread(self.store, buffer.getvalue(), target, existing)
+        item.status = await run_in_thread(self.store, data, target, existing)
         self.index.record(item.code, target)
         self.stats.inc_value(f"newsarchiver/{item.status}")
         if item.slug not in self.categories_done:
