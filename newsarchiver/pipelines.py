@@ -6,10 +6,9 @@ import logging
 from pathlib import Path
 
 from scrapy.exceptions import DropItem
-from scrapy.utils.defer import maybe_deferred_to_future
+from scrapy.utils.asyncio import run_in_thread
 
 from newsarchiver import storage
-from newsarchiver.background import BatchingThread
 from newsarchiver.exporters import (
     DEFAULT_SHARE_BASE,
     DEFAULT_SITE,
@@ -120,11 +119,8 @@ class PostWriter:
             logger.info("Removed %d temporary files left by an interrupted run", removed)
         self.index = storage.ArchiveIndex(self.output).load()
         self.staging = storage.staging_folder(self.output)
-        self.io = BatchingThread()
-        self.io.start()
 
     def close_spider(self) -> None:
-        self.io.stop()
         storage.remove_staging_folder(self.output)
 
     async def process_item(self, item: Article) -> Article:
@@ -134,16 +130,13 @@ class PostWriter:
         folder = existing.parent if existing else self.output / storage.POSTS
         target = folder / f"{item.published[:10]}-{item.code}.md"
         # File I/O runs in a thread so the downloads go on meanwhile.
-        item.status = await maybe_deferred_to_future(
-            self.io.call(self.store, data, target, existing)
-        )
+        item.status = await run_in_thread(self.store, data, target, existing)
         self.index.record(item.code, target)
         self.stats.inc_value(f"newsarchiver/{item.status}")
         if item.slug not in self.categories_done:
             self.categories_done.add(item.slug)
             page = render_category_page(item.outlet, item.slug).encode("utf-8")
-            written = self.io.call(self.store_category_page, item.slug, page)
-            if await maybe_deferred_to_future(written):
+            if await run_in_thread(self.store_category_page, item.slug, page):
                 self.stats.inc_value("newsarchiver/category_pages_written")
         return item
 

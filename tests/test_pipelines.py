@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from scrapy.exceptions import DropItem
 from scrapy.utils.test import get_crawler
@@ -64,33 +66,20 @@ def test_writer_new_unchanged_updated(tmp_path):
     crawler = get_crawler(settings_dict={"NEWSARCHIVER_OUTPUT": str(tmp_path)})
     writer = PostWriter.from_crawler(crawler)
     writer.open_spider()
-    posts = tmp_path / "_posts"
 
-    def write(**changes) -> str:
+    def write(**changes):
         item = ArticleValidator().process_item(article(**changes))
         item = OutletAttributor().process_item(BodyCleaner().process_item(item))
-        data = writer.exporter.render(item).encode()
-        existing = writer.index.path(item.code)
-        target = (existing.parent if existing else posts) / f"{item.published[:10]}-NW1.md"
-        status = writer.store(data, target, existing)
-        writer.index.record(item.code, target)
-        return status
+        return asyncio.run(writer.process_item(item))
 
-    try:
-        assert write() == "new"
-        post = posts / "2022-05-20-NW1.md"
-        mtime = post.stat().st_mtime_ns
-        assert write() == "unchanged"
-        assert post.stat().st_mtime_ns == mtime
-        assert write(title="新标题") == "updated"
-        assert '"新标题"' in post.read_text("utf-8")
-        assert write(published="2022-05-21 00:00:00") == "updated"
-        assert not post.exists()
-        assert [p.name for p in posts.iterdir()] == ["2022-05-21-NW1.md"]
-        page = b"---\nlayout: category\ntitle: x\ncategory: hebeiribao\n---"
-        assert writer.store_category_page("hebeiribao", page) is True
-        assert writer.store_category_page("hebeiribao", page) is False
-        assert (tmp_path / "category" / "hebeiribao.html").read_bytes() == page
-    finally:
-        writer.close_spider()
-    assert not (tmp_path / ".newsarchiver-tmp").exists()
+    assert write().status == "new"
+    post = tmp_path / "_posts" / "2022-05-20-NW1.md"
+    mtime = post.stat().st_mtime_ns
+    assert write().status == "unchanged"
+    assert post.stat().st_mtime_ns == mtime
+    assert write(title="新标题").status == "updated"
+    assert '"新标题"' in post.read_text("utf-8")
+    assert write(published="2022-05-21 00:00:00").status == "updated"
+    assert not post.exists()
+    assert [p.name for p in (tmp_path / "_posts").iterdir()] == ["2022-05-21-NW1.md"]
+    assert (tmp_path / "category" / "hebeiribao.html").exists()
