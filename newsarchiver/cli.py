@@ -10,6 +10,16 @@ from newsarchiver import __version__
 from newsarchiver.runner import EXIT_FAILED, EXIT_LOCKED, EXIT_OK, EXIT_USAGE, locked, run_spider
 
 
+def add_output_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--output",
+        "-o",
+        default="output",
+        metavar="DIR",
+        help="the archive folder (default: ./output)",
+    )
+
+
 def add_crawl_options(parser: argparse.ArgumentParser, resumable: bool = True) -> None:
     parser.add_argument(
         "--output",
@@ -190,26 +200,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="archive the bundled sample site's articles",
         description="Start the bundled sample site on 127.0.0.1 and archive all its articles.",
     )
-    demo.add_argument(
-        "--output",
-        "-o",
-        default="output",
-        metavar="DIR",
-        help="the archive folder (default: ./output)",
-    )
+    add_output_option(demo)
 
     categories = commands.add_parser(
         "categories",
         help="rebuild every category page from _posts/ and old_post/",
         description="Write the page of every category found in DIR/_posts and DIR/old_post.",
     )
-    categories.add_argument(
-        "--output",
-        "-o",
-        default="output",
-        metavar="DIR",
-        help="the archive folder (default: ./output)",
-    )
+    add_output_option(categories)
 
     rotate = commands.add_parser(
         "rotate",
@@ -217,13 +215,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Move posts dated before the last N days (today counts as one) from "
         "DIR/_posts to DIR/old_post. Nothing in old_post/ is ever overwritten.",
     )
-    rotate.add_argument(
-        "--output",
-        "-o",
-        default="output",
-        metavar="DIR",
-        help="the archive folder (default: ./output)",
-    )
+    add_output_option(rotate)
     rotate.add_argument(
         "--keep-days",
         type=_positive_int,
