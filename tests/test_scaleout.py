@@ -131,7 +131,8 @@ def test_killed_worker_then_rerun_completes_without_rewriting(redis_url, tmp_pat
             assert worker.returncode == 0, err
         workers[0].wait()
         before = {p.name: p.stat().st_mtime_ns for p in (out / "_posts").iterdir()}
-        assert len(before) < ARTICLES  # the killed worker's batch was lost with it
+        # Usually the killed worker's taken URLs and requests in flight are lost
+        # here; when the kill lands between batches nothing is, and the rerun is empty.
 
         again = run_cli("enqueue", "--redis-url", redis_url, "--input", str(urls), "-o", str(out))
         assert again.code == 0, again.stderr
@@ -145,6 +146,37 @@ def test_killed_worker_then_rerun_completes_without_rewriting(redis_url, tmp_pat
     assert {name: after[name] for name in before} == before  # nothing rewritten
     leftovers = [p for p in out.rglob(".newsarchiver-*.tmp")]
     assert leftovers == []
+
+
+def test_reenqueue_forgets_what_a_killed_worker_had_in_flight(redis_url, tmp_path):
+    import redis
+    from scrapy import Request
+    from scrapy_redis.dupefilter import RFPDupeFilter
+
+    from newsarchiver.spiders.worker import DUPEFILTER_KEY, START_URLS_KEY
+
+    server = redis.Redis.from_url(redis_url)
+    seen = RFPDupeFilter(server, DUPEFILTER_KEY)
+    base = "http://127.0.0.1:9"
+    urls = [f"{base}/html_News/NewsShare.html?infoCode=C{n}" for n in range(3)]
+    # a killed worker: its requests were marked seen, its start URLs taken
+    for n in range(3):
+        assert not seen.request_seen(Request(f"{base}/NewsData/GetNewsText.do?id=C{n}"))
+    out = tmp_path / "out"
+    (out / "_posts").mkdir(parents=True)
+    (out / "_posts" / "2022-05-20-C0.md").write_text("archived", encoding="utf-8")
+    result = run_cli("enqueue", "--redis-url", redis_url, *urls, "-o", str(out))
+    assert result.code == 0, result.stderr
+    assert "2 URLs queued, 1 already archived" in result.stderr
+    assert [u.decode() for u in server.lrange(START_URLS_KEY, 0, -1)] == urls[1:]
+    fingerprints = {
+        seen.request_fingerprint(Request(f"{base}/NewsData/GetNewsText.do?id=C{n}"))
+        for n in range(3)
+    }
+    left = {fp.decode() for fp in server.smembers(DUPEFILTER_KEY)}
+    assert left & fingerprints == {
+        seen.request_fingerprint(Request(f"{base}/NewsData/GetNewsText.do?id=C0"))
+    }
 
 
 def test_enqueue_reports_bad_input_and_unreachable_redis(tmp_path):
