@@ -20,6 +20,27 @@ def add_output_option(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def add_url_inputs(parser: argparse.ArgumentParser, help: str) -> None:  # noqa: A002
+    """Share URLs as arguments and/or from --input (checked by url_input_error)."""
+    parser.add_argument("urls", nargs="*", metavar="SHARE_URL", help=help)
+    parser.add_argument(
+        "--input",
+        "-i",
+        metavar="FILE",
+        help="read share URLs from FILE, one a line ('-': standard input; "
+        "blank lines and lines starting with # are skipped)",
+    )
+
+
+def add_redis_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--redis-url",
+        required=True,
+        metavar="URL",
+        help="the Redis server, e.g. redis://127.0.0.1:6379/0",
+    )
+
+
 def add_crawl_options(parser: argparse.ArgumentParser, resumable: bool = True) -> None:
     parser.add_argument(
         "--output",
@@ -124,14 +145,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Archive the articles behind finews share URLs "
         "({base}/html_News/NewsShare.html?infoCode={code}).",
     )
-    crawl.add_argument("urls", nargs="*", metavar="SHARE_URL", help="share URLs to archive")
-    crawl.add_argument(
-        "--input",
-        "-i",
-        metavar="FILE",
-        help="read share URLs from FILE, one a line ('-': standard input; "
-        "blank lines and lines starting with # are skipped)",
-    )
+    add_url_inputs(crawl, "share URLs to archive")
     add_crawl_options(crawl)
 
     discover = commands.add_parser(
@@ -157,19 +171,8 @@ def build_parser() -> argparse.ArgumentParser:
         "read (scrapy-redis). With --output, URLs whose articles are already archived there "
         "are skipped.",
     )
-    enqueue.add_argument("urls", nargs="*", metavar="SHARE_URL", help="share URLs to push")
-    enqueue.add_argument(
-        "--redis-url",
-        required=True,
-        metavar="URL",
-        help="the Redis server, e.g. redis://127.0.0.1:6379/0",
-    )
-    enqueue.add_argument(
-        "--input",
-        "-i",
-        metavar="FILE",
-        help="read share URLs from FILE, one a line ('-': standard input)",
-    )
+    add_url_inputs(enqueue, "share URLs to push")
+    add_redis_option(enqueue)
     enqueue.add_argument("--output", "-o", metavar="DIR", help="skip URLs already archived in DIR")
 
     worker = commands.add_parser(
@@ -180,12 +183,7 @@ def build_parser() -> argparse.ArgumentParser:
         "Redis, so each article is fetched once; each exits once the queue has been empty "
         "for --idle-exit seconds.",
     )
-    worker.add_argument(
-        "--redis-url",
-        required=True,
-        metavar="URL",
-        help="the Redis server, e.g. redis://127.0.0.1:6379/0",
-    )
+    add_redis_option(worker)
     worker.add_argument(
         "--idle-exit",
         type=_positive_int,

@@ -98,6 +98,7 @@ class Progress:
         self.started = time.monotonic()
         self.loop: task.LoopingCall | None = None
         self.tty = False
+        self.run: RunReport | None = None
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -107,20 +108,18 @@ class Progress:
         return ext
 
     def spider_opened(self, spider) -> None:
+        # Found once here, not on every tick.
+        self.run = next(
+            (e for e in self.crawler.extensions.middlewares if isinstance(e, RunReport)), None
+        )
         self.started = time.monotonic()
         self.tty = sys.stderr.isatty()
         if self.interval > 0:
             self.loop = task.LoopingCall(self.log)
             self.loop.start(min(self.interval, 1.0) if self.tty else self.interval, now=False)
 
-    def report(self) -> RunReport | None:
-        for ext in self.crawler.extensions.middlewares:
-            if isinstance(ext, RunReport):
-                return ext
-        return None
-
     def counts(self) -> tuple[int, int, int]:
-        run = self.report()
+        run = self.run
         done = run.done if run else 0
         failed = run.counts["failed"] if run else 0
         engine = self.crawler.engine
