@@ -5,11 +5,22 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from functools import lru_cache
-from urllib.parse import quote
+from html import escape
 
 import yaml
 from itemadapter import ItemAdapter
 from scrapy.exporters import BaseItemExporter
+
+from newsarchiver.jekyll_text import (
+    WRAP_END,
+    WRAP_START,
+    kramdown_keeps,
+    link_text,
+    neutralise_liquid,
+    psych_retypes,
+    url_path,
+    wrap_raw,
+)
 
 DEFAULT_SHARE_BASE = "http://finews.zning.xyz"
 DEFAULT_SITE = "//finews.withounder.com"
@@ -39,8 +50,12 @@ def yaml_quoted(text: str) -> str:
 
 @lru_cache(maxsize=4096)
 def yaml_scalar(text: str) -> str:
-    """``text`` plain, as the archive writes it, where YAML reads that back as is."""
-    if text and text == text.strip() and not _YAML_UNSAFE.search(text):
+    """``text`` plain, as the archive writes it, where YAML reads that back as is.
+
+    "As is" for both readers: PyYAML here, and Psych in Jekyll, which turns
+    more plain scalars into numbers, dates and symbols (``1,000``, ``:sym``).
+    """
+    if text and text == text.strip() and not _YAML_UNSAFE.search(text) and not psych_retypes(text):
         try:
             if yaml.safe_load(f"k: {text}") == {"k": text}:
                 return text
@@ -75,7 +90,21 @@ def category_slug(outlet: str) -> str:
 
 
 def category_url(site: str, slug: str) -> str:
-    return f"{site}/category/{quote(slug, safe='()')}.html"
+    return f"{site}/category/{url_path(slug)}.html"
+
+
+def protect_body(html: str) -> str:
+    """The body as kramdown should see it: as served unless kramdown would read Markdown in it.
+
+    Then it is wrapped in a block kramdown copies verbatim (``markdown="0"``);
+    a body whose elements kramdown would not see closed is first rewritten by nh3.
+    """
+    if kramdown_keeps(html):
+        return html
+    from newsarchiver.sanitize import rewrite
+
+    wrapped = wrap_raw(html) or wrap_raw(rewrite(html))
+    return wrapped if wrapped is not None else f"{WRAP_START}{escape(html)}{WRAP_END}"
 
 
 def render_post(
@@ -84,6 +113,14 @@ def render_post(
     """The post text for ``article`` (code, title, published, body, outlet, slug)."""
     outlet = article["outlet"]
     code = article["code"]
+    text = (
+        f"{article['body']}\n"
+        "\n"
+        f"<{share_base}/html_News/NewsShare.html?infoCode={code}>\n"
+        "\n"
+        f"[返回{link_text(outlet)}新闻]({category_url(site, article['slug'])})"
+        f"｜[返回首页]({site}/)"
+    )
     return (
         "---\n"
         "layout: post\n"
@@ -92,17 +129,8 @@ def render_post(
         f"categories: {yaml_label(article['slug'])}\n"
         f"tags: {yaml_label(outlet + '新闻')}\n"
         "---\n"
-        f"{article['body']}\n"
-        "\n"
-        f"<{share_base}/html_News/NewsShare.html?infoCode={code}>\n"
-        "\n"
-        f"[返回{_link_text(outlet)}新闻]({category_url(site, article['slug'])})"
-        f"｜[返回首页]({site}/)"
+        f"{neutralise_liquid(text)}"
     )
-
-
-def _link_text(text: str) -> str:
-    return re.sub(r"([\[\]\\])", r"\\\1", text)
 
 
 def render_category_page(outlet: str, slug: str) -> str:
@@ -135,10 +163,40 @@ class JekyllPostExporter(BaseItemExporter):
         article = ItemAdapter(item)
         if self.body_format == "markdown":
             article = {**article, "body": html_to_markdown(article["body"])}
+        else:
+            article = {**article, "body": protect_body(article["body"])}
         return render_post(article, share_base=self.share_base, site=self.site)
 
 
-def html_to_markdown(html: str) -> str:
-    from markdownify import markdownify
+@lru_cache(maxsize=1)
+def _markdown_converter():
+    from markdownify import MarkdownConverter
 
-    return markdownify(html, heading_style="ATX", bullets="-").strip()
+    class TextKeepingConverter(MarkdownConverter):
+        """markdownify, escaping text so kramdown shows it as written.
+
+        markdownify unescapes ``&lt;script&gt;`` into ``<script>``, which
+        kramdown would pass on as HTML; ``[x](javascript:...)`` in text would
+        become a link.
+        """
+
+        def escape(self, text, parent_tags):
+            if text:
+                text = _MARKDOWN_SPECIAL.sub(r"\\\g<0>", text)
+                text = _LINE_START_MARKER.sub(r"\1\\\2", text)
+                text = _HTML_SPECIAL.sub(lambda match: escape(match.group(0)), text)
+            return super().escape(text, parent_tags)
+
+    return TextKeepingConverter(heading_style="ATX", bullets="-")
+
+
+_MARKDOWN_SPECIAL = re.compile(r"[\\`\[\]{}$|]")
+# A heading, quote, list item or rule marker where a line starts.
+_LINE_START_MARKER = re.compile(
+    r"^([ \t]*(?:\d+(?=[.)](?:\s|$)))?)([#>]|[-+=.)](?=\s|$|[-=]))", re.M
+)
+_HTML_SPECIAL = re.compile(r"[<>&]")
+
+
+def html_to_markdown(html: str) -> str:
+    return _markdown_converter().convert(html).strip()

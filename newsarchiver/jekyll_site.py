@@ -53,7 +53,7 @@ layout: default
   <h1>{{ page.title | escape }}</h1>
   <p class="meta">{{ page.date | date: "%Y-%m-%d %H:%M" }} ·
   {% for category in page.categories %}<a href="{{ '/category/' | append: category
-     | append: '.html' | relative_url }}">{{ page.tags | first | escape }}</a>{% endfor %}</p>
+     | append: '.html' | relative_url | escape }}">{{ page.tags | first | escape }}</a>{% endfor %}</p>
 {{ content }}
 </article>
 """
@@ -66,7 +66,7 @@ layout: default
 <ul class="posts">
 {% for post in site.categories[page.category] %}
   <li><span class="meta">{{ post.date | date: "%Y-%m-%d" }}</span>
-    <a href="{{ post.url | relative_url }}">{{ post.title | escape }}</a></li>
+    <a href="{{ post.url | relative_url | escape }}">{{ post.title | escape }}</a></li>
 {% endfor %}
 </ul>
 """
@@ -80,7 +80,8 @@ title: 首页
 <ul class="categories">
 {% assign categories = site.categories | sort %}
 {% for category in categories %}
-  <li><a href="{{ '/category/' | append: category[0] | append: '.html' | relative_url }}">{{
+  <li><a href="{{ '/category/' | append: category[0] | append: '.html' | relative_url
+    | escape }}">{{
     category[1].first.tags | first | escape }}</a> ({{ category[1].size }})</li>
 {% endfor %}
 </ul>
@@ -88,7 +89,7 @@ title: 首页
 <ul class="posts">
 {% for post in site.posts limit: 50 %}
   <li><span class="meta">{{ post.date | date: "%Y-%m-%d %H:%M" }}</span>
-    <a href="{{ post.url | relative_url }}">{{ post.title | escape }}</a></li>
+    <a href="{{ post.url | relative_url | escape }}">{{ post.title | escape }}</a></li>
 {% endfor %}
 </ul>
 """

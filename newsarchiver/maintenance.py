@@ -68,13 +68,14 @@ def rebuild_categories(output: Path) -> CategoryResult:
                 meta = front_matter(path)
                 slug = _single(meta.get("categories"))
                 outlet = _single(meta.get("tags")).removesuffix(TAG_SUFFIX)
+                storage.category_page(output, slug)  # refuses names that leave the folder
             except (ValueError, OSError) as exc:
                 result.errors.append((str(path), str(exc)))
                 continue
             outlets.setdefault(slug, outlet)
     staging = storage.staging_folder(output)
     for slug, outlet in sorted(outlets.items()):
-        page = output / storage.CATEGORIES / f"{slug}.html"
+        page = storage.category_page(output, slug)
         data = render_category_page(outlet, slug).encode("utf-8")
         if storage.read_bytes(page) == data:
             result.unchanged.append(slug)

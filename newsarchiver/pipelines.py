@@ -18,7 +18,7 @@ from newsarchiver.exporters import (
 )
 from newsarchiver.extract import CODE_RE, MAX_TITLE, ExtractError, outlet_from_body, parse_time
 from newsarchiver.items import Article
-from newsarchiver.sanitize import sanitize_body
+from newsarchiver.sanitize import clean_body
 
 logger = logging.getLogger(__name__)
 
@@ -54,9 +54,11 @@ class BodyCleaner:
         return cls(crawler.stats)
 
     def process_item(self, item: Article) -> Article:
-        cleaned = sanitize_body(item.body)
-        if cleaned != item.body.replace("\u3000\u3000", "") and self.stats:
-            self.stats.inc_value("newsarchiver/body_sanitized")
+        cleaned, how = clean_body(item.body)
+        if how != "clean" and self.stats:
+            self.stats.inc_value(f"newsarchiver/body_{how}")
+        if how == "rewritten":
+            logger.debug("Body of %s too broken to cut safely: rewritten by nh3", item.url)
         if not cleaned.strip():
             raise DropItem(f"empty body after removing unsafe content: {item.url}")
         item.body = cleaned
@@ -72,8 +74,12 @@ class OutletAttributor:
             raise DropItem(
                 f"no source attribution (no 文章来源 line, medianame or source): {item.url}"
             )
-        # The slug names a file: path separators and leading dots must not survive.
-        slug = category_slug(outlet).replace("/", "").replace("\\", "").replace("\0", "")
+        # The slug names a file and a URL path: path separators, leading dots and
+        # ':' (Jekyll's URL parser takes "x:" in a post's first path segment for
+        # a scheme and stops the build) must not survive.
+        slug = category_slug(outlet)
+        for char in "/\\\0:":
+            slug = slug.replace(char, "")
         slug = slug.lstrip(".").strip()
         if not slug:
             raise DropItem(f"outlet {outlet!r} gives an empty category slug: {item.url}")
@@ -150,7 +156,7 @@ class PostWriter:
         return "updated" if existing else "new"
 
     def store_category_page(self, slug: str, data: bytes) -> bool:
-        page = self.output / storage.CATEGORIES / f"{slug}.html"
+        page = storage.category_page(self.output, slug)
         if storage.read_bytes(page) == data:
             return False
         storage.atomic_write(page, data, self.staging, fsync=self.fsync)

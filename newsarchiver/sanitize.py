@@ -1,88 +1,287 @@
 """Clean an article body the way the archive needs it: pure functions.
 
 The contract: delete the paragraph indentation ``　　``; remove ``script``,
-``style``, ``iframe``, ``object``, ``embed`` and ``form`` elements, comments,
-``on*`` attributes, ``javascript:`` URLs and ad blocks; leave everything else
-exactly as served. nh3 (ammonia) does the sanitising. Because any HTML
-sanitiser re-serialises what it keeps, the body is run through nh3 twice, once
-allowing everything and once with the contract's removals: when both agree,
-nothing had to go and the served bytes are kept as they were.
+``style``, ``iframe``, ``object``, ``embed`` and ``form`` elements (and the
+other elements that load or run something: ``meta``, ``base``, ``link``,
+``svg``, ``math``, ...), comments, ``on*`` attributes, script URLs, kramdown's
+``markdown`` attributes and ad blocks; leave every other byte as served.
+
+Removals are cuts: the body is tokenised the way an HTML5 parser reads it and
+the unsafe spans are sliced out of the served text, so ``<br />`` stays
+``<br />`` and ``&`` in a URL stays ``&``. The result is then checked with nh3
+(html5ever, a real HTML5 parser) and against what other readers (kramdown)
+would take for a tag. Markup too broken to cut safely is rewritten whole by
+nh3 instead: safety first.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from html import unescape
 
-import lxml.html
 import nh3
 
 INDENT = "\u3000\u3000"
+# Elements removed with all they contain.
+REMOVED_WITH_CONTENT = frozenset(
+    {
+        "script", "style", "iframe", "object", "embed", "form", "noscript", "frameset",
+        "frame", "applet", "template", "svg", "math", "title", "textarea", "xmp",
+        "noembed", "noframes", "plaintext", "meta", "base", "link", "param", "portal",
+    }
+)  # fmt: skip
 DANGEROUS_TAGS = frozenset({"script", "style", "iframe", "object", "embed", "form"})
-# Elements removed with all they contain (nh3 unwraps other disallowed tags).
-REMOVED_WITH_CONTENT = DANGEROUS_TAGS | {"noscript", "frameset", "frame", "applet", "template"}
+VOID = frozenset(
+    "area base br col embed hr img input link meta param source track wbr frame keygen".split()
+)
+# Elements whose content an HTML5 parser reads as text up to their end tag.
+RAW_TEXT = frozenset({"script", "style", "xmp", "iframe", "noembed", "noframes", "noscript"})
+RCDATA = frozenset({"title", "textarea"})
 AD_CLASSES = ("ad_context", "em_handle_adv")
 URL_SCHEMES = frozenset({"http", "https", "ftp", "mailto", "tel", "data"})
-SCRIPT_SCHEMES = frozenset({"javascript", "vbscript"})
-# A candidate tag name as an HTML tokenizer reads one; used only to build
-# the allow-list, so a superset is harmless.
+SCRIPT_SCHEMES = frozenset({"javascript", "vbscript", "livescript"})
+SAFE_DATA_URL = re.compile(r"data:image/(?:png|gif|jpe?g|webp|bmp|avif)[;,]")
+REMOVED_ATTRIBUTES = frozenset({"markdown", "srcdoc", "formaction", "xmlns"})
+# Markup nh3 writes back when the tokeniser and html5ever disagree are left to
+# nh3; these catch what another reader (kramdown, a browser's quirks) would
+# still take for a tag or a handler after the cuts.
+_RISKY = re.compile(
+    r"<\s*/?\s*(?:" + "|".join(sorted(REMOVED_WITH_CONTENT)) + r")(?![\w-])"
+    r"|<[^>]*?[\s/\"'](?:on[a-z]+|markdown|srcdoc|formaction)\s*=",
+    re.I,
+)
+# What a rewrite may keep (tags outside it are unwrapped, their text kept).
+SAFE_TAGS = frozenset(nh3.ALLOWED_TAGS) | frozenset(
+    """a abbr b bdi bdo big blockquote br caption center cite code col colgroup dd del details
+    dfn div dl dt em figcaption figure font h1 h2 h3 h4 h5 h6 hr i img ins kbd li mark ol p
+    picture pre q rp rt ruby s samp section small source span strike strong sub summary sup
+    table tbody td tfoot th thead time tr tt u ul var wbr article aside header footer nav main
+    audio video track label""".split()
+)
+
+_WS = "\t\n\f\r "
+_TAG_OPEN = re.compile(r"<(/?)([A-Za-z][^\t\n\f\r />]*)")
+_ATTRIBUTE = re.compile(
+    r"[\t\n\f\r /]*(?:([^\t\n\f\r />][^\t\n\f\r /=>]*)"
+    r"(?:[\t\n\f\r ]*=[\t\n\f\r ]*(\"[^\"]*\"|'[^']*'|[^\t\n\f\r >]*))?)?"
+)
+_COMMENT_END = re.compile(r"--!?>")
 _TAG_NAME = re.compile(r"</?([A-Za-z][^\t\n\f\r />]*)")
-_AD_XPATH = " | ".join(f"//*[contains(@class, '{name}')]" for name in AD_CLASSES)
+
+
+class BrokenMarkup(ValueError):
+    """The body cannot be cut safely (an unclosed comment or removed element)."""
+
+
+@dataclass
+class Tag:
+    start: int
+    end: int
+    name: str  # lower case
+    closing: bool
+    self_closing: bool = False
+    # (name lower case, value as written without quotes, span start, span end)
+    attributes: list[tuple[str, str, int, int]] = field(default_factory=list)
+
+
+def _read_tag(html: str, pos: int, match: re.Match[str]) -> Tag:
+    tag = Tag(pos, pos, match.group(2).lower(), closing=bool(match.group(1)))
+    at = match.end()
+    while True:
+        attribute = _ATTRIBUTE.match(html, at)
+        assert attribute is not None  # the pattern matches the empty string
+        if attribute.group(1) is None:
+            at = attribute.end()
+            if at < len(html) and html[at] == ">":
+                tag.end = at + 1
+                tag.self_closing = html[at - 1] == "/"
+                return tag
+            raise BrokenMarkup(f"unclosed tag at {pos}")
+        value = attribute.group(2) or ""
+        if value[:1] in ("'", '"'):
+            value = value[1:-1]
+        tag.attributes.append((attribute.group(1).lower(), value, at, attribute.end()))
+        at = attribute.end()
+
+
+def tokens(html: str) -> Iterator[tuple[str, int, int, Tag | None]]:
+    """``(kind, start, end, tag)`` for comments and tags, as an HTML5 tokenizer reads them."""
+    pos = 0
+    length = len(html)
+    while True:
+        pos = html.find("<", pos)
+        if pos < 0 or pos + 1 >= length:
+            return
+        nxt = html[pos + 1]
+        if html.startswith("<!--", pos):
+            if html.startswith(("<!-->", "<!--->"), pos):
+                end = html.index(">", pos) + 1
+            else:
+                found = _COMMENT_END.search(html, pos + 4)
+                if not found:
+                    raise BrokenMarkup(f"unclosed comment at {pos}")
+                end = found.end()
+            yield "comment", pos, end, None
+            pos = end
+            continue
+        if nxt in "!?" or (nxt == "/" and not html[pos + 2 : pos + 3].isalpha()):
+            if html.startswith("</>", pos):
+                yield "comment", pos, pos + 3, None
+                pos += 3
+                continue
+            end = html.find(">", pos)
+            if end < 0:
+                raise BrokenMarkup(f"unclosed markup declaration at {pos}")
+            yield "comment", pos, end + 1, None
+            pos = end + 1
+            continue
+        match = _TAG_OPEN.match(html, pos)
+        if not match:
+            pos += 1  # a lone '<' is text
+            continue
+        tag = _read_tag(html, pos, match)
+        yield ("end" if tag.closing else "start"), tag.start, tag.end, tag
+        pos = tag.end
+        if not tag.closing and (tag.name in RAW_TEXT or tag.name in RCDATA):
+            close = re.compile(rf"</{re.escape(tag.name)}[\t\n\f\r />]", re.I).search(html, pos)
+            if not close:
+                raise BrokenMarkup(f"unclosed <{tag.name}> at {tag.start}")
+            pos = close.start()
+        elif not tag.closing and tag.name == "plaintext":
+            raise BrokenMarkup("<plaintext> takes the rest of the page")
 
 
 def _script_url(value: str) -> bool:
-    squashed = "".join(ch for ch in value if ch > " ").lower()
-    return squashed.split(":", 1)[0] in SCRIPT_SCHEMES if ":" in squashed else False
+    squashed = "".join(ch for ch in unescape(value) if ch > " ").lower()
+    scheme = squashed.split(":", 1)[0] if ":" in squashed else ""
+    if scheme in SCRIPT_SCHEMES:
+        return True
+    return scheme == "data" and not SAFE_DATA_URL.match(squashed)
 
 
-def _drop_script(tag: str, attribute: str, value: str) -> str | None:
-    if attribute.lower().startswith("on"):
-        return None
-    if _script_url(value):
-        return None
-    return value
+def _unsafe_attribute(name: str, value: str) -> bool:
+    if name.startswith("on") or name in REMOVED_ATTRIBUTES:
+        return True
+    if name == "style":
+        squashed = "".join(ch for ch in unescape(value) if ch > " ").lower()
+        return any(word in squashed for word in ("expression(", "javascript:", "behavior:"))
+    return _script_url(value)
 
 
-def _remove_ad_blocks(html: str) -> str:
-    if not any(name in html for name in AD_CLASSES):
-        return html
-    root = lxml.html.fragment_fromstring(html, create_parent="div")
-    ads = root.xpath(_AD_XPATH)
-    if not ads:
-        return html
-    for element in ads:
-        element.drop_tree()
-    inner = [root.text or ""]
-    inner += [lxml.html.tostring(child, encoding="unicode") for child in root]
-    return "".join(inner)
+def _is_ad(tag: Tag) -> bool:
+    return any(
+        name == "class" and any(ad in value for ad in AD_CLASSES)
+        for name, value, _, _ in tag.attributes
+    )
 
 
-def sanitize_body(html: str) -> str:
-    """``html`` with the contract's removals applied; unchanged if none apply."""
-    html = html.replace(INDENT, "")
-    tags = {name.lower() for name in _TAG_NAME.findall(html)}
-    stripped = _remove_ad_blocks(html)
-    if stripped is not html:
-        tags = {name.lower() for name in _TAG_NAME.findall(stripped)}
-    cleaned = nh3.clean(
-        stripped,
+def cuts(html: str) -> list[tuple[int, int]]:
+    """The spans of ``html`` the contract removes, in order; BrokenMarkup if unsure."""
+    spans: list[tuple[int, int]] = []
+    removing: tuple[str, int, int] | None = None  # (tag name, depth, start)
+    for kind, start, end, tag in tokens(html):
+        if removing is not None:
+            name, depth, begin = removing
+            if tag is not None and tag.name == name:
+                if kind == "start" and not tag.self_closing:
+                    depth += 1
+                elif kind == "end":
+                    depth -= 1
+                if depth == 0:
+                    spans.append((begin, end))
+                    removing = None
+                    continue
+            removing = (name, depth, begin)
+            continue
+        if tag is None:
+            spans.append((start, end))  # comment
+            continue
+        if tag.closing:
+            if tag.name in REMOVED_WITH_CONTENT:
+                spans.append((start, end))  # stray end tag
+            continue
+        if tag.name in REMOVED_WITH_CONTENT or _is_ad(tag):
+            if tag.name in VOID or (tag.self_closing and tag.name not in RAW_TEXT | RCDATA):
+                spans.append((start, end))
+            else:
+                removing = (tag.name, 1, start)
+            continue
+        for name, value, begin, finish in tag.attributes:
+            if _unsafe_attribute(name, value):
+                spans.append((begin, finish))
+    if removing is not None:
+        raise BrokenMarkup(f"<{removing[0]}> at {removing[2]} is never closed")
+    return spans
+
+
+def _cut(html: str, spans: list[tuple[int, int]]) -> str:
+    kept, at = [], 0
+    for start, end in spans:
+        kept.append(html[at:start])
+        at = end
+    kept.append(html[at:])
+    return "".join(kept)
+
+
+def _drop_attribute(tag: str, attribute: str, value: str) -> str | None:
+    return None if _unsafe_attribute(attribute.lower(), value) else value
+
+
+def _strict(html: str, tags: set[str]) -> str:
+    return nh3.clean(
+        html,
         tags=tags - REMOVED_WITH_CONTENT,
-        clean_content_tags=set(REMOVED_WITH_CONTENT),
+        clean_content_tags=set(REMOVED_WITH_CONTENT) - {"meta", "base", "link", "param"},
         generic_attribute_prefixes={""},
         url_schemes=set(URL_SCHEMES),
-        attribute_filter=_drop_script,
+        attribute_filter=_drop_attribute,
         strip_comments=True,
         link_rel=None,
     )
+
+
+def _nothing_unsafe(html: str) -> bool:
+    """True when neither html5ever nor a looser reader finds anything to remove."""
+    if _RISKY.search(html):
+        return False
+    tags = {name.lower() for name in _TAG_NAME.findall(html)}
+    cleaned = _strict(html, tags)
     if cleaned == html:
-        return html  # the common case: clean input that nh3 writes back as it was
+        return True
     # Did nh3 remove something, or only write the same markup its own way?
-    kept_as_is = nh3.clean(
+    as_is = nh3.clean(
         html,
-        tags={name.lower() for name in _TAG_NAME.findall(html)},
+        tags=tags,
         clean_content_tags=set(),
         generic_attribute_prefixes={""},
         url_schemes=set(URL_SCHEMES | SCRIPT_SCHEMES),
         strip_comments=False,
         link_rel=None,
     )
-    return html if cleaned == kept_as_is else cleaned.strip()
+    return cleaned == as_is
+
+
+def rewrite(html: str) -> str:
+    """The whole body written anew by nh3, keeping only known-safe tags."""
+    tags = {name.lower() for name in _TAG_NAME.findall(html)} & SAFE_TAGS
+    return _strict(html, set(tags)).strip()
+
+
+def clean_body(html: str) -> tuple[str, str]:
+    """``(body, how)``: how is ``clean`` (as served), ``cut`` or ``rewritten`` (by nh3)."""
+    html = html.replace(INDENT, "")
+    try:
+        spans = cuts(html)
+    except BrokenMarkup:
+        return rewrite(html), "rewritten"
+    result = _cut(html, spans).strip() if spans else html
+    if _nothing_unsafe(result):
+        return result, ("cut" if spans else "clean")
+    return rewrite(result), "rewritten"
+
+
+def sanitize_body(html: str) -> str:
+    """``html`` with the contract's removals applied; unchanged if none apply."""
+    return clean_body(html)[0]

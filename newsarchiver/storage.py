@@ -74,6 +74,27 @@ def atomic_write(path: Path, data: bytes, staging: Path | None = None, fsync: bo
         raise
 
 
+def category_page(output: Path, slug: str) -> Path:
+    """``output/category/{slug}.html``; ValueError if ``slug`` is not a plain file name.
+
+    A slug comes from an outlet name or a post's front matter: neither may
+    lead a write out of the category folder.
+    """
+    if (
+        not slug
+        or slug != slug.strip()
+        or slug.startswith(".")
+        or any(ch in slug for ch in "/\\\0")
+        or len(f"{slug}.html".encode()) > 255
+    ):
+        raise ValueError(f"unsafe category name {slug!r}")
+    folder = output / CATEGORIES
+    page = folder / f"{slug}.html"
+    if page.parent != folder:
+        raise ValueError(f"unsafe category name {slug!r}")
+    return page
+
+
 def staging_folder(output: Path) -> Path:
     """Where posts and category pages are staged before their rename."""
     return output / STAGING

@@ -1,0 +1,179 @@
+"""What Jekyll does to a post's text, and the least that keeps it from doing it.
+
+Jekyll runs Liquid over every post, then kramdown reads the result as
+Markdown; Ruby's YAML (Psych) reads the front matter. An article's text must
+come out of all three as written. Protection is added only where one of them
+would otherwise act, so the bytes of every ordinary article stay as served.
+The rules here follow kramdown 2.x's parser (``parser/kramdown/html.rb``,
+``parser/html.rb``) and Psych's ``ScalarScanner``; the tests check them
+against a real ``jekyll build`` and a real ``ruby -rpsych``.
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import quote
+
+# --- Liquid -----------------------------------------------------------------
+
+_LIQUID_START = re.compile(r"\{(?=[{%])")
+
+
+def neutralise_liquid(text: str) -> str:
+    """``text`` with every ``{{`` and ``{%`` written as Liquid output of a plain ``{``.
+
+    ``{{ '{' }}`` renders as ``{`` in every Liquid version Jekyll has used (3.x
+    on GitHub Pages, 4.x), and unlike ``{% raw %}`` it needs no closing tag, so
+    ``{% endraw %}`` in an article and Jekyll's excerpt cuts cannot break it.
+    """
+    if "{{" not in text and "{%" not in text:
+        return text
+    return _LIQUID_START.sub("{{ '{' }}", text)
+
+
+# --- kramdown ---------------------------------------------------------------
+
+_NAME = r"[A-Za-z_\u00c0-\uffff][\w\-.\u00b7\u00c0-\uffff]*(?::[A-Za-z_\u00c0-\uffff][\w\-.\u00b7\u00c0-\uffff]*)?"
+_TAG = re.compile(rf"<({_NAME})\s*((?:\s+{_NAME}(?:\s*=\s*(?:\w+|(\"|').*?\3))?)*)\s*(/)?>", re.S)
+_CLOSE = re.compile(rf"</({_NAME})\s*>", re.S)
+_COMMENT = re.compile(r"<!--.*?-->", re.S)
+_INSTRUCTION = re.compile(r"<\?.*?\?>", re.S)
+_RAW_START = re.compile(rf"<(?:{_NAME}|/|!--|\?)")
+_BLANK = re.compile(r"(?:[ \t]*(?:\n|\Z))*")
+_TRAILING = re.compile(r"[ \t]*\n")
+_INDENT = re.compile(r" {0,3}")
+# A markdown attribute that turns Markdown on (markdown="0" keeps it off).
+_MARKDOWN_ATTRIBUTE = re.compile(r"(?:^|\s)markdown(?!\s*=\s*(?:\"0\"|'0'|0(?!\w)))", re.I)
+SPAN_ELEMENTS = frozenset(
+    """a abbr acronym b big bdo br button cite code del dfn em i img input ins kbd label mark
+    option q rb rbc rp rt rtc ruby samp select small span strong sub sup tt u var""".split()
+)
+WITHOUT_BODY = frozenset(
+    "area base br col command embed hr img input keygen link meta param source track wbr".split()
+)
+WRAP_START = '<div markdown="0">\n'
+WRAP_END = "\n</div>"
+
+
+def _raw_element_end(text: str, pos: int, name: str) -> int | None:
+    """Where kramdown's raw HTML parser closes ``name`` opened before ``pos``; None: never."""
+    stack = [name]
+    while stack:
+        found = _RAW_START.search(text, pos)
+        if not found:
+            return None  # kramdown auto-closes at the end, swallowing what follows
+        pos = found.start()
+        if match := _COMMENT.match(text, pos) or _INSTRUCTION.match(text, pos):
+            pos = match.end()
+        elif match := _TAG.match(text, pos):
+            pos = match.end()
+            if _MARKDOWN_ATTRIBUTE.search(match.group(2)):
+                return None
+            tag = match.group(1).lower()
+            if not match.group(4) and tag not in WITHOUT_BODY:
+                stack.append(tag)
+        elif match := _CLOSE.match(text, pos):
+            pos = match.end()
+            if match.group(1).lower() == stack[-1]:
+                stack.pop()
+        else:
+            pos += 1
+    return pos
+
+
+def kramdown_keeps(body: str) -> bool:
+    """True when kramdown reads all of ``body`` as raw HTML blocks, each closed.
+
+    Anything else (text or a span element at a block's start, a line indented
+    as code, an unclosed block that would swallow the footer, a ``markdown``
+    attribute) means kramdown would parse Markdown somewhere.
+    """
+    pos, length = 0, len(body)
+    while True:
+        pos = _BLANK.match(body, pos).end()
+        if pos >= length:
+            return True
+        pos = _INDENT.match(body, pos).end()
+        if match := _COMMENT.match(body, pos):
+            pos = match.end()
+        else:
+            match = _TAG.match(body, pos)
+            if not match or match.group(1).lower() in SPAN_ELEMENTS:
+                return False
+            if _MARKDOWN_ATTRIBUTE.search(match.group(2)):
+                return False
+            pos = match.end()
+            name = match.group(1).lower()
+            if not match.group(4) and name not in WITHOUT_BODY:
+                end = _raw_element_end(body, pos, name)
+                if end is None:
+                    return False
+                pos = end
+        if trailing := _TRAILING.match(body, pos):
+            pos = trailing.end()
+
+
+def wrap_raw(body: str) -> str | None:
+    """``body`` inside a block kramdown copies as HTML, or None if it would not close."""
+    wrapped = f"{WRAP_START}{body}{WRAP_END}"
+    return wrapped if kramdown_keeps(wrapped) else None
+
+
+# --- Markdown text ----------------------------------------------------------
+
+_LINK_TEXT_SPECIAL = re.compile(r"[\\`*_{}\[\]!|$\"']|-(?=-)|\.(?=\.\.)|[<>&]")
+_HTML_ESCAPES = {"<": "&lt;", ">": "&gt;", "&": "&amp;"}
+
+
+def link_text(text: str) -> str:
+    """``text`` as Markdown link text that kramdown shows exactly as written."""
+
+    def escape(match: re.Match[str]) -> str:
+        char = match.group(0)
+        return _HTML_ESCAPES.get(char) or "\\" + char
+
+    return _LINK_TEXT_SPECIAL.sub(escape, text)
+
+
+# What would end a Markdown link's URL, start something else in it, or change
+# what the URL means: white space and controls, brackets, < > % \ ` | " { } ? #.
+_URL_UNSAFE = "".join(chr(c) for c in range(0x21)) + "\x7f[]<>%\\`|\"{}?#'"
+
+
+def url_path(segment: str) -> str:
+    """``segment`` for a Markdown link's URL: only what would break it is percent-encoded."""
+    unsafe = _URL_UNSAFE
+    if segment.count("(") != segment.count(")") or re.search(r"\)[^(]*\(", segment):
+        unsafe += "()"
+    if not any(ch in unsafe or ch.isspace() or ord(ch) in range(0x80, 0xA0) for ch in segment):
+        return segment
+    return "".join(
+        quote(ch, safe="") if ch in unsafe or ch.isspace() or 0x80 <= ord(ch) < 0xA0 else ch
+        for ch in segment
+    )
+
+
+# --- Psych ------------------------------------------------------------------
+
+_PSYCH_STRINGY = re.compile(r"[^\d.:-]?(?:[^\W\d_]|[_\s!@#$%^&*(){}<>|/\\~;=])")
+_PSYCH_TYPED = re.compile(
+    r"-?\d{4}-\d{1,2}-\d{1,2}(?:[Tt]|\s+)\d{1,2}:\d\d:\d\d(?:\.\d*)?(?:\s*(?:Z|[-+]\d{1,2}:?(?:\d\d)?))?"
+    r"|\d{4}-(?:1[012]|0\d|\d)-(?:[12]\d|3[01]|0\d|\d)"
+    r"|[-+]?\.(?:inf|nan)"
+    r"|:.+"
+    r"|[-+]?[0-9][0-9_]*(?::[0-5]?[0-9]){1,2}(?:\.[0-9_]*)?"
+    r"|[-+]?(?:[0-9][0-9_,]*)?\.[0-9]*(?:[eE][-+][0-9]+)?"
+    r"|[-+]?0b[0-1_,]+|[-+]?0[0-7_,]+|[-+]?(?:0|[1-9](?:[0-9]|,[0-9]|_[0-9])*)"
+    r"|[-+]?0x[0-9a-fA-F_,]+",
+    re.I | re.S,
+)
+_PSYCH_WORDS = re.compile(r"~|null|yes|true|on|no|false|off", re.I)
+
+
+def psych_retypes(text: str) -> bool:
+    """True when Psych (Jekyll's YAML) reads the plain scalar ``text`` as no string."""
+    if not text:
+        return True
+    if _PSYCH_STRINGY.match(text) or "\n" in text:
+        return len(text) <= 5 and bool(_PSYCH_WORDS.fullmatch(text))
+    return bool(_PSYCH_TYPED.fullmatch(text))
