@@ -3,11 +3,20 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
 from newsarchiver import __version__
-from newsarchiver.runner import EXIT_FAILED, EXIT_LOCKED, EXIT_OK, EXIT_USAGE, locked, run_spider
+from newsarchiver.runner import (
+    EXIT_FAILED,
+    EXIT_INTERNAL,
+    EXIT_LOCKED,
+    EXIT_OK,
+    EXIT_USAGE,
+    locked,
+    run_spider,
+)
 
 
 def add_output_option(parser: argparse.ArgumentParser) -> None:
@@ -42,10 +51,11 @@ def add_redis_option(parser: argparse.ArgumentParser) -> None:
 
 
 def add_crawl_options(parser: argparse.ArgumentParser, resumable: bool = True) -> None:
+    # No defaults here: an option the user did not give leaves the setting (from
+    # settings.py or -s) as it is, as in Scrapy's own process_options.
     parser.add_argument(
         "--output",
         "-o",
-        default="output",
         metavar="DIR",
         help="the archive folder; posts go to DIR/_posts (default: ./output)",
     )
@@ -260,6 +270,14 @@ def url_input_error(args: argparse.Namespace) -> str | None:
     return None
 
 
+def archive_folder_error(output: Path) -> str | None:
+    if not output.is_dir():
+        return f"no archive folder {output}"
+    if not os.access(output, os.W_OK | os.X_OK):
+        return f"archive folder {output} is not writable"
+    return None
+
+
 def cmd_crawl(args: argparse.Namespace) -> int:
     from newsarchiver.spiders.share import ShareSpider
 
@@ -303,7 +321,8 @@ def cmd_worker(args: argparse.Namespace) -> int:
     from newsarchiver.spiders.worker import WorkerSpider
 
     args.set.append(("MAX_IDLE_TIME_BEFORE_CLOSE", str(args.idle_exit)))
-    return run_spider(WorkerSpider, {}, args, exclusive=False)
+    args.set.append(("NEWSARCHIVER_LOCK", "False"))  # workers share their folder by design
+    return run_spider(WorkerSpider, {}, args)
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -327,6 +346,9 @@ def cmd_categories(args: argparse.Namespace) -> int:
     from newsarchiver.maintenance import rebuild_categories
 
     output = Path(args.output).resolve()
+    if error := archive_folder_error(output):
+        print(f"newsarchiver categories: {error}", file=sys.stderr)
+        return EXIT_INTERNAL
     lock = locked(output)
     if lock is None:
         return EXIT_LOCKED
@@ -353,6 +375,9 @@ def cmd_rotate(args: argparse.Namespace) -> int:
 
     output = Path(args.output).resolve()
     today = args.now or datetime.now(timezone(timedelta(hours=8))).date()
+    if error := archive_folder_error(output):
+        print(f"newsarchiver rotate: {error}", file=sys.stderr)
+        return EXIT_INTERNAL
     lock = locked(output)
     if lock is None:
         return EXIT_LOCKED

@@ -40,6 +40,7 @@ class RunReport:
         connect(ext.item_error, signal=scrapy_signals.item_error)
         connect(ext.article_failed, signal=signals.article_failed)
         connect(ext.article_skipped, signal=signals.article_skipped)
+        connect(ext.spider_error, signal=scrapy_signals.spider_error)
         connect(ext.spider_closed, signal=scrapy_signals.spider_closed)
         return ext
 
@@ -60,6 +61,19 @@ class RunReport:
 
     def item_error(self, item, failure) -> None:
         self.article_failed(item.url, f"could not archive: {failure.getErrorMessage()}")
+
+    def spider_error(self, failure, response, spider) -> None:
+        # A callback that raised: its URL failed, with the error as the reason.
+        url = response.request.cb_kwargs.get("url") or response.url
+        reason = f"{failure.type.__name__}: {failure.getErrorMessage()}"[:300]
+        self.article_failed(url, f"could not read the answer ({reason})")
+
+    def print_failures(self, stream, limit: int = 1000) -> None:
+        """One line a failure, the first ``limit`` of them (the report file has all)."""
+        for failure in self.failures[:limit]:
+            print(f"  FAILED {failure['url']}: {failure['reason']}", file=stream)
+        if len(self.failures) > limit:
+            print(f"  ... and {len(self.failures) - limit} more failures", file=stream)
 
     def article_failed(self, url: str, reason: str) -> None:
         self.counts["failed"] += 1
@@ -113,7 +127,9 @@ class Progress:
             (e for e in self.crawler.extensions.middlewares if isinstance(e, RunReport)), None
         )
         self.started = time.monotonic()
-        self.tty = sys.stderr.isatty()
+        self.tty = sys.stderr.isatty() and self.crawler.settings.getbool(
+            "NEWSARCHIVER_PROGRESS_BAR", True
+        )
         if self.interval > 0:
             self.loop = task.LoopingCall(self.log)
             self.loop.start(min(self.interval, 1.0) if self.tty else self.interval, now=False)

@@ -4,40 +4,47 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from pathlib import Path
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_LOCKED, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
+from newsarchiver.storage import LOCK_NAME
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_LOCKED, EXIT_INTERNAL, EXIT_INTERRUPTED = (
+    0, 1, 2, 3, 4, 130,
+)  # fmt: skip
 
 
-def project_settings(overrides: dict):
+def project_settings(args: argparse.Namespace):
+    """Settings as Scrapy's ``process_options`` builds them: project < -s < options given."""
     from scrapy.settings import Settings
 
     settings = Settings()
     settings.setmodule("newsarchiver.settings", priority="project")
-    settings.update({k: v for k, v in overrides.items() if v is not None}, priority="cmdline")
+    settings.setdict(dict(args.set), priority="cmdline")
+    given = {k: v for k, v in option_settings(args).items() if v is not None}
+    settings.setdict(given, priority="cmdline")
+    for name in ("NEWSARCHIVER_OUTPUT", "NEWSARCHIVER_REPORT"):
+        # Resolved now: scrapyd and the spider may run with another working folder.
+        if settings.get(name):
+            settings.set(name, str(Path(settings.get(name)).resolve()), priority="cmdline")
     return settings
 
 
-def crawl_settings(args: argparse.Namespace) -> dict:
-    settings = {
-        **dict(args.set),
-        "NEWSARCHIVER_OUTPUT": str(Path(args.output).resolve()),
-        "NEWSARCHIVER_REPORT": str(Path(args.report).resolve()) if args.report else None,
+def option_settings(args: argparse.Namespace) -> dict:
+    """The settings the command-line options stand for; None where an option was not given."""
+    return {
+        "NEWSARCHIVER_OUTPUT": args.output,
+        "NEWSARCHIVER_REPORT": args.report,
         "NEWSARCHIVER_SHARE_BASE": args.share_base,
         "NEWSARCHIVER_SITE": args.site,
         "NEWSARCHIVER_BODY_FORMAT": args.body_format,
         "NEWSARCHIVER_REFRESH": True if args.refresh else None,
+        "NEWSARCHIVER_CONCURRENCY": args.concurrency,
         "JOBDIR": getattr(args, "resume", None),
         "REDIS_URL": getattr(args, "redis_url", None),
         "LOG_FILE": args.log_file,
     }
-    if args.concurrency:
-        settings["NEWSARCHIVER_CONCURRENCY"] = args.concurrency
-    if args.quiet:
-        settings["LOG_LEVEL"] = "WARNING"
-        settings["NEWSARCHIVER_PROGRESS_INTERVAL"] = 0
-    return settings
 
 
 class _QuietScrapy(logging.Filter):
@@ -49,56 +56,144 @@ class _QuietScrapy(logging.Filter):
         )
 
 
-def configure_logging(settings, verbose: bool) -> None:
-    log_file = settings.get("LOG_FILE")
-    handler = (
-        logging.FileHandler(log_file, encoding="utf-8") if log_file else logging.StreamHandler()
-    )
-    handler.setFormatter(logging.Formatter("%(asctime)s [%(name)s] %(levelname)s: %(message)s"))
-    handler.setLevel(settings.get("LOG_LEVEL"))
-    if not verbose:
-        handler.addFilter(_QuietScrapy())
-    if not log_file:
+def configure_logging(settings, quiet: bool, verbose: bool) -> None:
+    """The log goes to the log file if there is one, else to the terminal unless quiet.
+
+    The summary and the failures are printed on stderr by ``finish`` either way
+    (with ``--quiet``, only if something failed).
+    """
+    formatter = logging.Formatter("%(asctime)s [%(name)s] %(levelname)s: %(message)s")
+    handlers: list[logging.Handler] = []
+    if log_file := settings.get("LOG_FILE"):
+        handlers.append(logging.FileHandler(log_file, encoding="utf-8"))
+        handlers[-1].setLevel(logging.DEBUG if verbose else logging.INFO)
+    elif not quiet:
+        terminal = logging.StreamHandler()
+        terminal.setLevel(settings.get("LOG_LEVEL"))
         # The summary and the failures are printed on stderr once, by run_spider.
-        handler.addFilter(lambda record: not getattr(record, "newsarchiver_summary", False))
+        terminal.addFilter(lambda record: not getattr(record, "newsarchiver_summary", False))
+        handlers.append(terminal)
     root = logging.getLogger()
-    root.addHandler(handler)
+    for handler in handlers:
+        handler.setFormatter(formatter)
+        if not verbose:
+            handler.addFilter(_QuietScrapy())
+        root.addHandler(handler)
     root.setLevel(logging.DEBUG if verbose else logging.INFO)
 
 
-def run_spider(
-    spider_cls, spider_kwargs: dict, args: argparse.Namespace, exclusive: bool = True
-) -> int:
+def preflight(settings) -> str | None:
+    """Why the run cannot start, checked before anything is fetched; None if it can."""
+    output = Path(settings.get("NEWSARCHIVER_OUTPUT"))
+    try:
+        output.mkdir(parents=True, exist_ok=True)
+        probe = output / f".newsarchiver-probe-{os.getpid()}"
+        probe.touch()
+        probe.unlink()
+    except OSError as exc:
+        return f"cannot write to the output folder {output}: {exc.strerror or exc}"
+    if report := settings.get("NEWSARCHIVER_REPORT"):
+        folder = Path(report).parent
+        if not folder.is_dir() or not os.access(folder, os.W_OK | os.X_OK):
+            return f"cannot write the report {report}: its folder is missing or not writable"
+        if Path(report).is_dir():
+            return f"cannot write the report {report}: it is a folder"
+    for name in ("DOWNLOAD_TIMEOUT", "DOWNLOAD_DELAY", "NEWSARCHIVER_RETRY_BACKOFF"):
+        try:
+            settings.getfloat(name)
+        except (TypeError, ValueError):
+            return f"setting {name} must be a number, not {settings.get(name)!r}"
+    for name in (
+        "CONCURRENT_REQUESTS",
+        "RETRY_TIMES",
+        "DOWNLOAD_MAXSIZE",
+        "NEWSARCHIVER_CONCURRENCY",
+    ):
+        try:
+            settings.getint(name)
+        except (TypeError, ValueError):
+            return f"setting {name} must be a whole number, not {settings.get(name)!r}"
+    if settings.get("NEWSARCHIVER_BODY_FORMAT") not in ("html", "markdown"):
+        return "setting NEWSARCHIVER_BODY_FORMAT must be html or markdown"
+    if redis_url := settings.get("REDIS_URL"):
+        try:
+            import redis
+
+            redis.Redis.from_url(redis_url, socket_connect_timeout=5).ping()
+        except Exception as exc:  # redis-py's errors say why, for a person
+            return f"cannot use Redis at {redis_url}: {exc}"
+    return None
+
+
+def run_spider(spider_cls, spider_kwargs: dict, args: argparse.Namespace) -> int:
     """Run one spider with the project settings; print the summary; return the exit code."""
+    settings = project_settings(args)
+    if args.quiet:
+        settings.set("NEWSARCHIVER_PROGRESS_BAR", False, priority="cmdline")
+        if not settings.get("LOG_FILE"):
+            settings.set("NEWSARCHIVER_PROGRESS_INTERVAL", 0, priority="cmdline")
+    if error := preflight(settings):
+        print(f"newsarchiver: {error}", file=sys.stderr)
+        return EXIT_INTERNAL
+    configure_logging(settings, quiet=args.quiet, verbose=args.verbose)
+    settings.set("LOG_INSTALL_ROOT_HANDLER", False, priority="cmdline")
+    try:
+        crawler, startup_error = _crawl(spider_cls, spider_kwargs, settings)
+    except Exception as exc:
+        logging.getLogger(__name__).debug("Run failed", exc_info=True)
+        print(f"newsarchiver: internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return EXIT_INTERNAL
+    return finish(crawler, startup_error, settings, args)
+
+
+def _crawl(spider_cls, spider_kwargs: dict, settings):
     from scrapy.crawler import CrawlerProcess
 
+    process = CrawlerProcess(settings)
+    crawler = process.create_crawler(spider_cls)
+    errors: list[str] = []
+
+    def failed(failure):
+        errors.append(f"{failure.type.__name__}: {failure.getErrorMessage()}")
+        logging.getLogger(__name__).debug("Crawl failed", exc_info=failure.value)
+
+    process.crawl(crawler, **spider_kwargs).addErrback(failed)
+    process.start()
+    return crawler, (errors[0] if errors else None)
+
+
+def finish(crawler, startup_error: str | None, settings, args: argparse.Namespace) -> int:
+    """The summary on stderr and the exit code, from the run's one tally."""
     from newsarchiver.report import RunReport
 
-    settings = project_settings(crawl_settings(args))
     output = Path(settings.get("NEWSARCHIVER_OUTPUT"))
-    # Workers share their output folder by design; every other run has it alone.
-    lock = locked(output) if exclusive else None
-    if exclusive and lock is None:
+    stats = crawler.stats
+    reason = stats.get_value("finish_reason") if stats else None
+    if reason == "locked":
+        print(
+            f"newsarchiver: another run is writing to {output} "
+            f"(lock {output / LOCK_NAME}); exiting",
+            file=sys.stderr,
+        )
         return EXIT_LOCKED
-    try:
-        configure_logging(settings, verbose=args.verbose)
-        settings.set("LOG_INSTALL_ROOT_HANDLER", False, priority="cmdline")
-        process = CrawlerProcess(settings)
-        crawler = process.create_crawler(spider_cls)
-        process.crawl(crawler, **spider_kwargs)
-        process.start()
-    finally:
-        if lock is not None:
-            lock.release()
+    if startup_error:
+        print(f"newsarchiver: internal error: {startup_error}", file=sys.stderr)
+        return EXIT_INTERNAL
     report = next(e for e in crawler.extensions.middlewares if isinstance(e, RunReport))
-    reason = crawler.stats.get_value("finish_reason") if crawler.stats else None
     failed = report.counts["failed"]
-    if not args.quiet or failed:
+    fatal = stats.get_value("newsarchiver/fatal") if stats else None
+    if not args.quiet or failed or fatal:
         print(f"newsarchiver: {report.summary()} (posts in {output / '_posts'})", file=sys.stderr)
-        for failure in report.failures:
-            print(f"  FAILED {failure['url']}: {failure['reason']}", file=sys.stderr)
-    if reason == "shutdown":
-        again = f" --resume {args.resume}" if args.resume else " (add --resume DIR to keep state)"
+        report.print_failures(sys.stderr)
+    if fatal:
+        print(f"newsarchiver: stopped: {fatal}", file=sys.stderr)
+        return EXIT_INTERNAL
+    if reason in ("shutdown", None):
+        again = (
+            f" --resume {args.resume}"
+            if getattr(args, "resume", None)
+            else (" (add --resume DIR to keep state)")
+        )
         print(
             f"newsarchiver: interrupted; run the same command{again} to continue", file=sys.stderr
         )

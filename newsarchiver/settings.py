@@ -13,6 +13,7 @@ ROBOTSTXT_OBEY = False  # the share site serves no robots.txt; one request per a
 TELNETCONSOLE_ENABLED = False
 REMOTE_CONTROL_ENABLED = False  # no listening port on an unattended archiver
 LOG_LEVEL = "INFO"
+LOG_FORMATTER = "newsarchiver.logformatter.ArticleLogFormatter"  # never logs an item's body
 LOGSTATS_INTERVAL = 0  # newsarchiver.report.Progress prints its own line
 
 CONCURRENT_REQUESTS = 16
@@ -47,6 +48,7 @@ ITEM_PIPELINES = {
 }
 
 EXTENSIONS = {
+    "newsarchiver.extensions.OutputLock": 50,
     "newsarchiver.report.RunReport": 100,
     "newsarchiver.report.Progress": 110,
 }
@@ -60,6 +62,8 @@ NEWSARCHIVER_BODY_FORMAT = "html"  # or "markdown"
 NEWSARCHIVER_REFRESH = False  # refetch articles already in the output folder
 NEWSARCHIVER_REPORT = ""  # path of a JSON report written at the end of a run
 NEWSARCHIVER_PROGRESS_INTERVAL = 10.0
+NEWSARCHIVER_PROGRESS_BAR = True  # a redrawn bar instead of log lines on a terminal
+NEWSARCHIVER_LOCK = True  # one run per output folder (workers turn it off)
 NEWSARCHIVER_FSYNC = True  # flush each post to disk before its rename (power-cut safe)
 
 FEED_EXPORT_ENCODING = "utf-8"

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import errno
-import hashlib
 import itertools
 import os
 import re
 import socket
-import tempfile
 import time
 from pathlib import Path
 
@@ -190,25 +188,28 @@ class ArchiveIndex:
         self._paths[code] = str(path.relative_to(self.folder))
 
 
+LOCK_NAME = ".newsarchiver.lock"  # dot-file: Jekyll ignores it
+
+
 class RunLock:
     """An exclusive lock on an output folder, released when the process dies.
 
-    ``fcntl.flock`` on a file named after the folder's real path, kept in the
-    system's temporary folder so the archive itself holds only posts. The
-    kernel drops the lock with the process, so a run killed with SIGKILL
+    ``fcntl.flock`` on ``.newsarchiver.lock`` inside the folder itself, opened
+    without following a symlink, so another user cannot plant it elsewhere.
+    The kernel drops the lock with the process, so a run killed with SIGKILL
     leaves no stale lock.
     """
 
     def __init__(self, folder: Path) -> None:
-        digest = hashlib.sha1(str(folder.resolve()).encode()).hexdigest()[:16]
-        self.path = Path(tempfile.gettempdir()) / f"newsarchiver-{digest}.lock"
+        self.path = folder / LOCK_NAME
         self._fd: int | None = None
 
     def acquire(self) -> bool:
         import fcntl
 
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        flags = os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC
+        fd = os.open(self.path, flags, 0o644)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError as exc:
