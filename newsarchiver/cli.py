@@ -170,7 +170,7 @@ def build_parser() -> argparse.ArgumentParser:
     discover.add_argument(
         "--source-base",
         metavar="URL",
-        help="host the listed articles are fetched from (default: http://finews.zning.xyz)",
+        help="host the listed articles are fetched from (default: the listing's own host)",
     )
     add_crawl_options(discover)
 
@@ -392,6 +392,8 @@ def cmd_rotate(args: argparse.Namespace) -> int:
             f", {len(result.conflicts)} conflicts",
             file=sys.stderr,
         )
+    for name, why in result.skipped:
+        print(f"  SKIPPED {name}: {why}", file=sys.stderr)
     for name in result.conflicts:
         print(
             f"  CONFLICT {name}: a different file of that name is already in old_post/; "

@@ -7,6 +7,7 @@ from scrapy.exceptions import (
     DownloadCancelledError,
     DownloadConnectionRefusedError,
     DownloadTimeoutError,
+    IgnoreRequest,
     ResponseDataLossError,
 )
 from scrapy.spidermiddlewares.httperror import HttpError
@@ -33,6 +34,8 @@ def describe_failure(failure: Failure) -> str:
     if isinstance(exc, DownloadCancelledError) and "max size" in str(exc):
         limit = str(exc).split("max size (", 1)[-1].split(")", 1)[0]
         return f"response larger than the {limit}-byte limit (DOWNLOAD_MAXSIZE)"
+    if isinstance(exc, IgnoreRequest) and str(exc):
+        return str(exc)  # the middleware's own reason (redirects)
     for types, message in _MESSAGES:
         if isinstance(exc, types):
             return f"{message}{after}"

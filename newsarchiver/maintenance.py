@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import logging
 import os
 from dataclasses import dataclass, field
@@ -91,6 +92,7 @@ class RotateResult:
     moved: list[str] = field(default_factory=list)
     kept: int = 0
     conflicts: list[str] = field(default_factory=list)  # names already in old_post/, different
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (name, why not moved)
 
 
 def rotate(output: Path, keep_days: int, today: date) -> RotateResult:
@@ -109,9 +111,13 @@ def rotate(output: Path, keep_days: int, today: date) -> RotateResult:
         match = storage.POST_NAME.fullmatch(path.name)
         if not match:
             continue
+        if path.is_symlink() or not path.is_file():
+            result.skipped.append((path.name, "not a regular file"))
+            continue
         try:
             posted = date.fromisoformat(match.group(1))
         except ValueError:
+            result.skipped.append((path.name, "not a real date"))
             continue
         if posted >= first_kept:
             result.kept += 1
@@ -124,6 +130,28 @@ def rotate(output: Path, keep_days: int, today: date) -> RotateResult:
             if storage.read_bytes(target) != storage.read_bytes(path):
                 result.conflicts.append(path.name)
                 continue
+        except OSError as exc:
+            if exc.errno not in (errno.EXDEV, errno.EPERM, errno.EMLINK):
+                raise
+            # old_post/ on another file system (or no hard links there): copy, never overwrite.
+            if not _copy_new(path, target):
+                if storage.read_bytes(target) != storage.read_bytes(path):
+                    result.conflicts.append(path.name)
+                    continue
         path.unlink()
         result.moved.append(path.name)
     return result
+
+
+def _copy_new(source: Path, target: Path) -> bool:
+    """Copy ``source`` to a new file ``target`` (flushed to disk); False if it exists."""
+    data = source.read_bytes()
+    staging = target.parent / f"{storage.TEMP_PREFIX}rotate-{os.getpid()}.tmp"
+    storage.atomic_write(staging, data)
+    try:
+        os.link(staging, target)  # same folder: fails rather than overwrite
+    except FileExistsError:
+        return False
+    finally:
+        staging.unlink(missing_ok=True)
+    return True

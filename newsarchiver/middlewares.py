@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from urllib.parse import urljoin, urlsplit
+
 from scrapy import Request
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
+from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 from scrapy.utils.asyncio import sleep
 
@@ -38,3 +41,31 @@ class BackoffRetryMiddleware(RetryMiddleware):
         result = super().process_exception(request, exception)
         await self._wait(result)
         return result
+
+
+class OffsiteRedirectMiddleware:
+    """Refuses a redirect to another scheme or host (``NEWSARCHIVER_FOLLOW_OFFSITE_REDIRECTS``).
+
+    An article's code names it on the host it was asked of; content another
+    host answers with is not archived under that code unless allowed. Sits
+    before Scrapy's RedirectMiddleware in the response chain.
+    """
+
+    def __init__(self, allow: bool) -> None:
+        self.allow = allow
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler.settings.getbool("NEWSARCHIVER_FOLLOW_OFFSITE_REDIRECTS"))
+
+    def process_response(self, request: Request, response: Response) -> Response:
+        if self.allow or response.status not in (301, 302, 303, 307, 308):
+            return response
+        location = response.headers.get("Location")
+        if not location:
+            return response
+        target = urlsplit(urljoin(request.url, location.decode("latin-1")))
+        origin = urlsplit(request.url)
+        if (target.scheme, target.netloc) != (origin.scheme, origin.netloc):
+            raise IgnoreRequest(f"redirected to another host ({target.scheme}://{target.netloc})")
+        return response

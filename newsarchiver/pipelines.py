@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import logging
 from pathlib import Path
 
@@ -101,8 +102,9 @@ class PostWriter:
     site = DEFAULT_SITE
     body_format = "html"
 
-    def __init__(self, stats, settings=None) -> None:
+    def __init__(self, stats, settings=None, crawler=None) -> None:
         self.stats = stats
+        self.crawler = crawler
         get = settings.get if settings is not None else (lambda key, default: default)
         self.output = Path(get("NEWSARCHIVER_OUTPUT", self.output))
         self.fsync = bool(settings.getbool("NEWSARCHIVER_FSYNC", True)) if settings else True
@@ -117,7 +119,7 @@ class PostWriter:
 
     @classmethod
     def from_crawler(cls, crawler):
-        return cls(crawler.stats, crawler.settings)
+        return cls(crawler.stats, crawler.settings, crawler)
 
     def open_spider(self) -> None:
         removed = storage.remove_stale_temp_files(self.output)
@@ -136,7 +138,12 @@ class PostWriter:
         folder = existing.parent if existing else self.output / storage.POSTS
         target = folder / f"{item.published[:10]}-{item.code}.md"
         # File I/O runs in a thread so the downloads go on meanwhile.
-        item.status = await run_in_thread(self.store, data, target, existing)
+        try:
+            item.status = await run_in_thread(self.store, data, target, existing)
+        except OSError as exc:
+            if exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EROFS):
+                self.stop(f"cannot write to {self.output}: {exc.strerror}")
+            raise DropItem(f"cannot write the post ({exc.strerror or exc}): {item.url}") from None
         self.index.record(item.code, target)
         self.stats.inc_value(f"newsarchiver/{item.status}")
         if item.slug not in self.categories_done:
@@ -145,6 +152,17 @@ class PostWriter:
             if await run_in_thread(self.store_category_page, item.slug, page):
                 self.stats.inc_value("newsarchiver/category_pages_written")
         return item
+
+    def stop(self, reason: str) -> None:
+        """Stop the whole run now: every further article would fail the same way."""
+        if self.stats.get_value("newsarchiver/fatal"):
+            return
+        self.stats.set_value("newsarchiver/fatal", reason)
+        logger.error("Stopping: %s", reason)
+        if self.crawler is not None and self.crawler.engine is not None:
+            from scrapy.utils.defer import deferred_from_coro
+
+            deferred_from_coro(self.crawler.engine.close_spider_async(reason="disk full"))
 
     def store(self, data: bytes, target: Path, existing: Path | None) -> str:
         """Write the post unless its bytes are already there; say which it was."""

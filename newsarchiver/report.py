@@ -27,8 +27,8 @@ class RunReport:
 
     def __init__(self, report_path: str = "") -> None:
         self.report_path = report_path
-        self.counts = dict.fromkeys((*STATUSES, "failed"), 0)
-        self.codes: dict[str, list[str]] = {status: [] for status in STATUSES}
+        self.counts = dict.fromkeys((*STATUSES, "failed", "duplicate"), 0)
+        self.codes: dict[str, list[str]] = {status: [] for status in (*STATUSES, "duplicate")}
         self.failures: list[dict[str, str]] = []
 
     @classmethod
@@ -40,6 +40,7 @@ class RunReport:
         connect(ext.item_error, signal=scrapy_signals.item_error)
         connect(ext.article_failed, signal=signals.article_failed)
         connect(ext.article_skipped, signal=signals.article_skipped)
+        connect(ext.article_duplicate, signal=signals.article_duplicate)
         connect(ext.spider_error, signal=scrapy_signals.spider_error)
         connect(ext.spider_closed, signal=scrapy_signals.spider_closed)
         return ext
@@ -54,6 +55,9 @@ class RunReport:
 
     def article_skipped(self, url: str, code: str) -> None:
         self.add("unchanged", code)
+
+    def article_duplicate(self, url: str, code: str) -> None:
+        self.add("duplicate", code)
 
     def item_dropped(self, item, exception) -> None:
         reason = str(exception).removesuffix(f": {item.url}")
@@ -84,7 +88,8 @@ class RunReport:
         return sum(self.counts.values())
 
     def summary(self) -> str:
-        return ", ".join(f"{self.counts[key]} {key}" for key in (*STATUSES, "failed"))
+        keys = (*STATUSES, "failed") + (("duplicate",) if self.counts["duplicate"] else ())
+        return ", ".join(f"{self.counts[key]} {key}" for key in keys)
 
     def as_json(self) -> dict:
         return {**self.codes, "failed": self.failures}

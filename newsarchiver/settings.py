@@ -38,7 +38,12 @@ CONCURRENT_ITEMS = 1
 DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "newsarchiver.middlewares.BackoffRetryMiddleware": 550,
+    "newsarchiver.middlewares.OffsiteRedirectMiddleware": 610,
 }
+REDIRECT_MAX_TIMES = 5
+NEWSARCHIVER_FOLLOW_OFFSITE_REDIRECTS = False  # a redirect to another host fails the URL
+# Forgets failed requests, so a resumed run (JOBDIR) tries them again.
+DUPEFILTER_CLASS = "newsarchiver.dupefilter.ForgetfulDupeFilter"
 
 ITEM_PIPELINES = {
     "newsarchiver.pipelines.ArticleValidator": 100,
@@ -57,7 +62,7 @@ EXTENSIONS = {
 NEWSARCHIVER_OUTPUT = "output"
 NEWSARCHIVER_SHARE_BASE = "http://finews.zning.xyz"
 NEWSARCHIVER_SITE = "//finews.withounder.com"
-NEWSARCHIVER_SOURCE_BASE = "http://finews.zning.xyz"  # where discovered codes are fetched
+NEWSARCHIVER_SOURCE_BASE = ""  # where discovered codes are fetched ("": the listing's host)
 NEWSARCHIVER_BODY_FORMAT = "html"  # or "markdown"
 NEWSARCHIVER_REFRESH = False  # refetch articles already in the output folder
 NEWSARCHIVER_REPORT = ""  # path of a JSON report written at the end of a run

@@ -4,3 +4,5 @@
 article_failed = object()
 # article_skipped(url: str, code: str): already archived, not fetched.
 article_skipped = object()
+# article_duplicate(url: str, code: str): the same article asked for again in one run.
+article_duplicate = object()

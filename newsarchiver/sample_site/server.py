@@ -69,6 +69,8 @@ FAULTS = (
     "notitle",
     "nodate",
     "nolist",
+    "redirect-self",
+    "redirect-other",
 )
 
 
@@ -214,6 +216,12 @@ class SampleSite:
                 self.end_headers()
                 self.wfile.write(body)
 
+            def redirect(self, location: str) -> None:
+                self.send_response(302)
+                self.send_header("Location", location)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
             def fault(self, fault: str | None) -> bool:
                 if fault is None:
                     return False
@@ -229,6 +237,10 @@ class SampleSite:
                     self.send(200, b'{"title": "broken", "text": "<p>', "application/json")
                 elif fault == "empty":
                     self.send(200, b'{"infoCode": "", "text": ""}', "application/json")
+                elif fault == "redirect-self":
+                    self.redirect(self.path)
+                elif fault == "redirect-other":
+                    self.redirect(f"http://127.0.0.2:{site.server.server_address[1]}{self.path}")
                 elif fault == "huge":
                     self.send(200, b" " * (6 * 1024 * 1024), "application/json")
                 else:

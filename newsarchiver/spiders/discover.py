@@ -13,15 +13,14 @@ from newsarchiver.extract import ExtractError, codes_from_listing, share_url
 from newsarchiver.failures import describe_failure
 from newsarchiver.spiders.share import ShareSpider
 
-DEFAULT_SOURCE_BASE = "http://finews.zning.xyz"
-
 
 class DiscoverSpider(ShareSpider):
     """Reads listing JSON endpoints and archives each listed article.
 
     Arguments: ``listings`` (comma-separated listing URLs) and ``source_base``
     (the host whose share URLs the listed codes are fetched from; default
-    ``NEWSARCHIVER_SOURCE_BASE``). Articles already archived cost no request.
+    ``NEWSARCHIVER_SOURCE_BASE``, else the listing's own scheme and host).
+    Articles already archived cost no request.
     """
 
     name = "discover"
@@ -34,18 +33,22 @@ class DiscoverSpider(ShareSpider):
         self.source_base = source_base
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
-        base = self.source_base or self.crawler.settings.get(
-            "NEWSARCHIVER_SOURCE_BASE", DEFAULT_SOURCE_BASE
-        )
-        self.source_base = base.rstrip("/")
+        base = self.source_base or self.crawler.settings.get("NEWSARCHIVER_SOURCE_BASE") or ""
         for url in self.listings:
             parts = urlsplit(url)
             if parts.scheme not in ("http", "https") or not parts.netloc:
                 self.fail(url, "not an http or https listing URL")
                 continue
-            yield scrapy.Request(url, callback=self.parse_listing, errback=self.listing_failed)
+            # By default a listing's articles are fetched from the listing's own host.
+            source = base.rstrip("/") or f"{parts.scheme}://{parts.netloc}"
+            yield scrapy.Request(
+                url,
+                callback=self.parse_listing,
+                errback=self.listing_failed,
+                cb_kwargs={"source_base": source},
+            )
 
-    def parse_listing(self, response: Response):
+    def parse_listing(self, response: Response, source_base: str):
         try:
             codes = codes_from_listing(response.body)
         except ExtractError as exc:
@@ -53,7 +56,7 @@ class DiscoverSpider(ShareSpider):
             return
         self.logger.info("Listing %s: %d articles", response.url, len(codes))
         self.crawler.stats.inc_value("newsarchiver/listed", len(codes))
-        urls = (share_url(self.source_base, quote(code, safe="")) for code in codes)
+        urls = (share_url(source_base, quote(code, safe="")) for code in codes)
         yield from self.requests_for(urls)
 
     def listing_failed(self, failure: Failure) -> None:

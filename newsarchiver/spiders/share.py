@@ -72,6 +72,7 @@ class ShareSpider(scrapy.Spider):
         self.urls = urls
         self.input = input
         self._archived: ArchiveIndex | None = None
+        self._codes: set[str] = set()  # asked for in this run: a repeat is a duplicate
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         for request in self.requests_for(url_source(self.urls, self.input)):
@@ -94,6 +95,10 @@ class ShareSpider(scrapy.Spider):
             except ExtractError as exc:
                 self.fail(url, str(exc))
                 continue
+            if code in self._codes:
+                self.crawler.signals.send_catch_log(signals.article_duplicate, url=url, code=code)
+                continue
+            self._codes.add(code)
             if archived is not None and code in archived:
                 self.crawler.signals.send_catch_log(signals.article_skipped, url=url, code=code)
                 continue
@@ -119,9 +124,11 @@ class ShareSpider(scrapy.Spider):
         try:
             yield article_from_json(response.body, code, url)
         except ExtractError as exc:
+            self.forget(response.request)
             yield self.page_request(base, code, url, f"data endpoint: {exc}")
 
     def data_failed(self, failure: Failure):
+        self.forget(failure.request)
         kwargs = failure.request.cb_kwargs
         reason = describe_failure(failure)
         if failure.check(scrapy.spidermiddlewares.httperror.HttpError):
@@ -138,11 +145,20 @@ class ShareSpider(scrapy.Spider):
         try:
             yield article_from_page(text, code, url)
         except ExtractError as exc:
+            self.forget(response.request)
             self.fail(url, f"{why}; share page: {exc}")
 
     def page_failed(self, failure: Failure) -> None:
+        self.forget(failure.request)
         kwargs = failure.request.cb_kwargs
         self.fail(kwargs["url"], f"{kwargs['why']}; share page: {describe_failure(failure)}")
+
+    def forget(self, request: scrapy.Request) -> None:
+        """Let a resumed run (JOBDIR) ask for ``request`` again: it did not give the article."""
+        engine = self.crawler.engine
+        dupefilter = getattr(getattr(engine, "scheduler", None), "df", None)
+        if hasattr(dupefilter, "forget"):
+            dupefilter.forget(request)
 
     def fail(self, url: str, reason: str) -> None:
         self.logger.debug("Failed %s: %s", url, reason)  # listed in the summary

@@ -1,0 +1,150 @@
+"""Runs as cron and scrapyd make them: settings honoured, every URL accounted for, loud failures."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+from newsarchiver.sample_site import SampleSite
+from newsarchiver.sample_site.articles import ARTICLES
+from newsarchiver.storage import LOCK_NAME, RunLock
+from tests.conftest import ROOT, posts, run_cli
+
+GOLDEN = ARTICLES[0].code
+SECOND = ARTICLES[2].code  # has the JSON endpoint
+
+
+def test_set_options_are_honoured_and_given_options_win(site, tmp_path):
+    out = tmp_path / "from-set"
+    result = run_cli(
+        "crawl",
+        site.share_url(GOLDEN),
+        "-s",
+        f"NEWSARCHIVER_OUTPUT={out}",
+        "-s",
+        "NEWSARCHIVER_SITE=//mirror.example",
+        "-s",
+        "NEWSARCHIVER_SHARE_BASE=https://share.example",
+        "-s",
+        f"NEWSARCHIVER_REPORT={tmp_path / 'r.json'}",
+    )
+    assert result.code == 0, result.stderr
+    (text,) = posts(out).values()
+    assert text.decode().endswith("[返回首页](//mirror.example/)")
+    assert b"<https://share.example/html_News/" in text
+    assert json.loads((tmp_path / "r.json").read_text("utf-8"))["new"] == [GOLDEN]
+    given = tmp_path / "given"
+    again = run_cli(
+        "crawl", site.share_url(GOLDEN), "-s", f"NEWSARCHIVER_OUTPUT={out}", "-o", str(given)
+    )
+    assert again.code == 0 and len(posts(given)) == 1
+
+
+def test_what_cannot_work_fails_before_fetching_with_one_line(site, tmp_path):
+    hostname = tmp_path / "a-file"
+    hostname.write_text("x")
+    for args in (
+        ["--output", str(hostname / "x")],
+        ["-o", str(tmp_path / "o"), "-s", "DOWNLOAD_TIMEOUT=abc"],
+        ["-o", str(tmp_path / "o"), "--report", str(tmp_path / "missing" / "r.json")],
+    ):
+        result = run_cli("crawl", site.share_url(GOLDEN), *args)
+        assert result.code == 4, (args, result.stderr)
+        assert "Traceback" not in result.stderr
+        assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+    assert sum(site.requests.values()) == 0
+
+
+def test_quiet_terminal_and_full_log_file(tmp_path):
+    log = tmp_path / "run.log"
+    with SampleSite(faults={f"data:{SECOND}": ["500"] * 4, f"page:{SECOND}": ["500"] * 4}) as s:
+        s_urls = [s.share_url(GOLDEN), s.share_url(SECOND)]
+        result = run_cli(
+            "crawl", *s_urls, "-o", str(tmp_path / "o"), "-q", "--log-file", str(log),
+            "-s", "NEWSARCHIVER_RETRY_BACKOFF=0",
+        )  # fmt: skip
+    assert result.code == 1
+    lines = result.stderr.strip().splitlines()
+    assert lines[0].startswith("newsarchiver: 1 new, 0 updated, 0 unchanged, 1 failed")
+    assert len(lines) == 2 and lines[1].startswith(f"  FAILED {s_urls[1]}: ")
+    text = log.read_text("utf-8")
+    assert "Summary: 1 new" in text and f"Failed {s_urls[1]}" in text
+    assert "数字化就业" not in text  # no article body in the log
+
+
+def test_duplicates_and_every_url_once_in_the_report(site, tmp_path):
+    report = tmp_path / "r.json"
+    urls = [site.share_url(GOLDEN), site.share_url(GOLDEN), "not a url", site.share_url(SECOND)]
+    result = run_cli("crawl", *urls, "-o", str(tmp_path / "o"), "--report", str(report))
+    assert result.code == 1
+    data = json.loads(report.read_text("utf-8"))
+    assert sorted(data["new"]) == sorted([GOLDEN, SECOND])
+    assert data["duplicate"] == [GOLDEN]
+    assert [f["url"] for f in data["failed"]] == ["not a url"]
+    assert "1 duplicate" in result.stderr
+    assert site.requests[f"data:{GOLDEN}"] == 1
+
+
+def test_redirect_loops_and_offsite_redirects_fail_their_url(tmp_path):
+    faults = {f"data:{GOLDEN}": ["redirect-self"] * 10, f"data:{SECOND}": ["redirect-other"]}
+    with SampleSite(faults=faults) as site:
+        urls = [site.share_url(GOLDEN), site.share_url(SECOND)]
+        report = tmp_path / "r.json"
+        result = run_cli("crawl", *urls, "-o", str(tmp_path / "o"), "--report", str(report))
+    assert result.code == 1
+    failed = {f["url"]: f["reason"] for f in json.loads(report.read_text("utf-8"))["failed"]}
+    assert "redirect" in failed[urls[0]]
+    assert "redirected to another host" in failed[urls[1]]
+
+
+def test_resume_tries_failed_urls_again(tmp_path):
+    job = tmp_path / "job"
+    out = tmp_path / "o"
+    down = {f"data:{SECOND}": ["500"] * 4, f"page:{SECOND}": ["500"] * 4}
+    with SampleSite(faults=down) as site:
+        args = [site.share_url(SECOND), "-o", str(out), "--resume", str(job)]
+        first = run_cli("crawl", *args, "-s", "NEWSARCHIVER_RETRY_BACKOFF=0")
+        assert first.code == 1 and "1 failed" in first.stderr
+        second = run_cli("crawl", *args, "-s", "NEWSARCHIVER_RETRY_BACKOFF=0")
+    assert second.code == 0, second.stderr
+    assert "1 new" in second.stderr and len(posts(out)) == 1
+
+
+def test_lock_lives_in_the_output_folder_and_binds_scrapy_crawl(site, tmp_path):
+    out = tmp_path / "o"
+    lock = RunLock(out)
+    assert lock.acquire()
+    try:
+        assert (out / LOCK_NAME).is_file()
+        result = run_cli("crawl", site.share_url(GOLDEN), "-o", str(out))
+        assert result.code == 3 and "another run" in result.stderr
+        proc = subprocess.run(
+            [sys.executable, "-m", "scrapy", "crawl", "share", "-a", f"urls={site.share_url(GOLDEN)}",
+             "-s", f"NEWSARCHIVER_OUTPUT={out}"],
+            cwd=ROOT, capture_output=True, text=True, timeout=120,
+            env={**os.environ, "PYTHONPATH": str(ROOT)},
+        )  # fmt: skip
+        assert "locked" in proc.stderr
+        assert posts(out) == {}
+    finally:
+        lock.release()
+    assert run_cli("crawl", site.share_url(GOLDEN), "-o", str(out)).code == 0
+
+
+def test_discover_fetches_from_the_listing_host_by_default(site, tmp_path):
+    out = tmp_path / "o"
+    result = run_cli("discover", site.listing_url(1, 3), "-o", str(out))
+    assert result.code == 0, result.stderr
+    assert len(posts(out)) == 3
+
+
+def test_maintenance_commands_refuse_a_missing_folder_and_skip_non_posts(tmp_path):
+    for command in ("categories", "rotate"):
+        result = run_cli(command, "-o", str(tmp_path / "nowhere"))
+        assert result.code == 4 and "no archive folder" in result.stderr
+    (tmp_path / "o" / "_posts" / "2020-01-01-DIR1.md").mkdir(parents=True)
+    result = run_cli("rotate", "-o", str(tmp_path / "o"), "--now", "2022-01-01")
+    assert result.code == 0, result.stderr
+    assert "SKIPPED 2020-01-01-DIR1.md: not a regular file" in result.stderr
