@@ -73,6 +73,7 @@ def configure_logging(settings, quiet: bool, verbose: bool) -> None:
         # The summary and the failures are printed on stderr once, by run_spider.
         terminal.addFilter(lambda record: not getattr(record, "newsarchiver_summary", False))
         handlers.append(terminal)
+    logging.captureWarnings(True)  # deprecation warnings go to the log, not the terminal
     root = logging.getLogger()
     for handler in handlers:
         handler.setFormatter(formatter)

@@ -217,9 +217,7 @@ class RunLock:
             if exc.errno in (errno.EAGAIN, errno.EACCES, errno.EWOULDBLOCK):
                 return False
             raise
-        os.ftruncate(fd, 0)
-        os.write(fd, f"{os.getpid()}\n".encode())
-        self._fd = fd
+        self._fd = fd  # the file stays empty: a run leaves the archive's bytes as they were
         return True
 
     def release(self) -> None:
