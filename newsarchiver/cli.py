@@ -172,6 +172,13 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="URL",
         help="host the listed articles are fetched from (default: the listing's own host)",
     )
+    discover.add_argument(
+        "--max-pages",
+        type=_positive_int,
+        metavar="N",
+        help="pages of a paged listing (page= or {page} in its URL) to read at most "
+        "(default: 20; setting NEWSARCHIVER_MAX_PAGES)",
+    )
     add_crawl_options(discover)
 
     enqueue = commands.add_parser(
@@ -291,6 +298,8 @@ def cmd_discover(args: argparse.Namespace) -> int:
     from newsarchiver.spiders.discover import DiscoverSpider
 
     kwargs = {"listings": args.listings, "source_base": args.source_base or ""}
+    if args.max_pages:
+        args.set.append(("NEWSARCHIVER_MAX_PAGES", str(args.max_pages)))
     return run_spider(DiscoverSpider, kwargs, args)
 
 

@@ -62,6 +62,7 @@ EXTENSIONS = {
 NEWSARCHIVER_OUTPUT = "output"
 NEWSARCHIVER_SHARE_BASE = "http://finews.zning.xyz"
 NEWSARCHIVER_SITE = "//finews.withounder.com"
+NEWSARCHIVER_MAX_PAGES = 20  # pages of a paged listing discover reads at most
 NEWSARCHIVER_SOURCE_BASE = ""  # where discovered codes are fetched ("": the listing's host)
 NEWSARCHIVER_BODY_FORMAT = "html"  # or "markdown"
 NEWSARCHIVER_REFRESH = False  # refetch articles already in the output folder

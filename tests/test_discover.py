@@ -61,7 +61,8 @@ def test_discover_archives_listed_articles_and_reports_bad_listings(tmp_path):
             f"{site.base_url}/missing",
             "ftp://127.0.0.1/list",
         ]
-        result, report = discover(site, tmp_path / "out", *good, *bad)
+        # One page of each: these listings are about shapes and failures, not paging.
+        result, report = discover(site, tmp_path / "out", *good, *bad, extra=["--max-pages", "1"])
     assert result.code == 1, result.stderr
     assert sorted(report["new"]) == sorted(site.order[:10])
     reasons = {f["url"]: f["reason"] for f in report["failed"]}
@@ -77,7 +78,7 @@ def test_discover_archives_listed_articles_and_reports_bad_listings(tmp_path):
 def test_discover_is_incremental_and_refresh_refetches(tmp_path):
     out = tmp_path / "out"
     with SampleSite() as site:
-        first, _ = discover(site, out, site.listing_url(1, 6))
+        first, _ = discover(site, out, site.listing_url(1, 6), extra=["--max-pages", "1"])
         assert first.code == 0
         before = sum(site.requests.values())
         result, report = discover(site, out, site.listing_url(1, 50))
@@ -117,3 +118,37 @@ def test_index_is_built_by_one_scan(tmp_path, monkeypatch):
     assert all(f"C{n}" in index for n in range(2000))
     assert "C2000" not in index
     assert index.path("C1").parent.name == "_posts"
+
+
+def test_paging_until_caught_up_then_one_page(tmp_path):
+    from newsarchiver.sample_site.articles import generated
+
+    newest_first = list(reversed(generated(230)))
+    out = tmp_path / "o"
+    with SampleSite(newest_first) as site:
+        oldest = [site.share_url(a.code) for a in newest_first[200:]]
+        assert run_cli("crawl", *oldest, "-o", str(out)).code == 0
+        site.requests.clear()
+        listing = site.listing_url(1, 50)
+        first = run_cli("discover", listing, "-o", str(out))
+        assert first.code == 0, first.stderr
+        assert len(posts(out)) == 230
+        pages = {k: v for k, v in site.requests.items() if k.startswith("list:")}
+        assert pages == {f"list:{n}": 1 for n in range(1, 6)}
+        assert sum(v for k, v in site.requests.items() if k.startswith("data:")) == 200
+        site.requests.clear()
+        again = run_cli("discover", listing, "-o", str(out))
+        assert again.code == 0, again.stderr
+        assert dict(site.requests) == {"list:1": 1}
+
+
+def test_paging_stops_at_max_pages_with_a_warning(tmp_path):
+    from newsarchiver.sample_site.articles import generated
+
+    with SampleSite(generated(230)) as site:
+        listing = site.listing_url(1, 50).replace("page=1", "page={page}")
+        result = run_cli("discover", listing, "-o", str(tmp_path / "o"), "--max-pages", "3")
+        assert result.code == 0, result.stderr
+        assert {k for k in site.requests if k.startswith("list:")} == {"list:1", "list:2", "list:3"}
+    assert len(posts(tmp_path / "o")) == 150
+    assert "read 3 pages" in result.stderr and "may be missing" in result.stderr

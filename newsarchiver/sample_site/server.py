@@ -306,6 +306,8 @@ def serve(port: int = 8800, host: str = "127.0.0.1") -> None:
     print(f"Sample finews site on {site.base_url} ({len(site.articles)} articles). Share URLs:")
     for url in site.share_urls():
         print(f"  {url}")
+    print("Listing (paged, in the site's order; newsarchiver discover reads page after page):")
+    print(f"  {site.listing_url(1, 5)}")
     print("Press Ctrl-C to stop.", flush=True)
     try:
         site.server.serve_forever()

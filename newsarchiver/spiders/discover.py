@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator, Iterable
 from urllib.parse import quote, urlsplit
 
@@ -13,6 +14,25 @@ from newsarchiver.extract import ExtractError, codes_from_listing, share_url
 from newsarchiver.failures import describe_failure
 from newsarchiver.spiders.share import ShareSpider
 
+_PAGE_PARAMETER = re.compile(r"(?i)([?&]page=)[^&#]*")
+
+
+def first_page(listing: str) -> int:
+    """The page to start at: the URL's own page number, 1 for ``{page}``; 0 if not paged."""
+    if "{page}" in listing:
+        return 1
+    match = _PAGE_PARAMETER.search(listing)
+    if not match:
+        return 0
+    value = listing[match.end(1) : match.end()]
+    return int(value) if value.isdigit() and int(value) > 0 else 1
+
+
+def page_url(listing: str, page: int) -> str:
+    if "{page}" in listing:
+        return listing.replace("{page}", str(page))
+    return _PAGE_PARAMETER.sub(lambda match: f"{match.group(1)}{page}", listing, count=1)
+
 
 class DiscoverSpider(ShareSpider):
     """Reads listing JSON endpoints and archives each listed article.
@@ -20,7 +40,9 @@ class DiscoverSpider(ShareSpider):
     Arguments: ``listings`` (comma-separated listing URLs) and ``source_base``
     (the host whose share URLs the listed codes are fetched from; default
     ``NEWSARCHIVER_SOURCE_BASE``, else the listing's own scheme and host).
-    Articles already archived cost no request.
+    Articles already archived cost no request. A paged listing (``page=`` or
+    ``{page}``) is read page after page until a page holds an archived article,
+    a page is empty, or ``NEWSARCHIVER_MAX_PAGES`` pages were read.
     """
 
     name = "discover"
@@ -41,23 +63,46 @@ class DiscoverSpider(ShareSpider):
                 continue
             # By default a listing's articles are fetched from the listing's own host.
             source = base.rstrip("/") or f"{parts.scheme}://{parts.netloc}"
-            yield scrapy.Request(
-                url,
-                callback=self.parse_listing,
-                errback=self.listing_failed,
-                cb_kwargs={"source_base": source},
-            )
+            yield self.listing_request(url, source, first_page(url))
 
-    def parse_listing(self, response: Response, source_base: str):
+    def listing_request(self, listing: str, source_base: str, page: int) -> scrapy.Request:
+        """Page ``page`` of ``listing`` (0: a listing that is not paged)."""
+        return scrapy.Request(
+            page_url(listing, page) if page else listing,
+            callback=self.parse_listing,
+            errback=self.listing_failed,
+            cb_kwargs={"source_base": source_base, "listing": listing, "page": page},
+        )
+
+    def parse_listing(self, response: Response, source_base: str, listing: str, page: int):
         try:
             codes = codes_from_listing(response.body)
         except ExtractError as exc:
             self.fail(response.url, str(exc))
             return
+        except RecursionError:
+            self.fail(response.url, "malformed listing: nested too deep")
+            return
         self.logger.info("Listing %s: %d articles", response.url, len(codes))
         self.crawler.stats.inc_value("newsarchiver/listed", len(codes))
+        self.crawler.stats.inc_value("newsarchiver/listing_pages")
+        archived = self.archived()
+        # Newest first: a page that holds an archived article reaches what earlier runs saw.
+        caught_up = archived is not None and any(code in archived for code in codes)
         urls = (share_url(source_base, quote(code, safe="")) for code in codes)
         yield from self.requests_for(urls)
+        if not page or not codes or caught_up:
+            return
+        limit = self.crawler.settings.getint("NEWSARCHIVER_MAX_PAGES", 20)
+        if page < first_page(listing) + limit - 1:
+            yield self.listing_request(listing, source_base, page + 1)
+        else:
+            self.logger.warning(
+                "Listing %s: read %d pages (the --max-pages limit) without reaching an "
+                "archived article; older new articles may be missing",
+                listing,
+                limit,
+            )
 
     def listing_failed(self, failure: Failure) -> None:
         self.fail(failure.request.url, f"listing: {describe_failure(failure)}")
