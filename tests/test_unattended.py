@@ -135,7 +135,7 @@ def test_lock_lives_in_the_output_folder_and_binds_scrapy_crawl(site, tmp_path):
 
 def test_discover_fetches_from_the_listing_host_by_default(site, tmp_path):
     out = tmp_path / "o"
-    result = run_cli("discover", site.listing_url(1, 3), "-o", str(out))
+    result = run_cli("discover", site.listing_url(1, 3), "-o", str(out), "--max-pages", "1")
     assert result.code == 0, result.stderr
     assert len(posts(out)) == 3
 
