@@ -298,8 +298,6 @@ def cmd_discover(args: argparse.Namespace) -> int:
     from newsarchiver.spiders.discover import DiscoverSpider
 
     kwargs = {"listings": args.listings, "source_base": args.source_base or ""}
-    if args.max_pages:
-        args.set.append(("NEWSARCHIVER_MAX_PAGES", str(args.max_pages)))
     return run_spider(DiscoverSpider, kwargs, args)
 
 
@@ -330,7 +328,6 @@ def cmd_worker(args: argparse.Namespace) -> int:
     from newsarchiver.spiders.worker import WorkerSpider
 
     args.set.append(("MAX_IDLE_TIME_BEFORE_CLOSE", str(args.idle_exit)))
-    args.set.append(("NEWSARCHIVER_LOCK", "False"))  # workers share their folder by design
     return run_spider(WorkerSpider, {}, args)
 
 

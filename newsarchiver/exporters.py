@@ -15,12 +15,13 @@ from newsarchiver.jekyll_text import (
     WRAP_END,
     WRAP_START,
     kramdown_keeps,
-    link_text,
+    markdown_text,
     neutralise_liquid,
     psych_retypes,
     url_path,
     wrap_raw,
 )
+from newsarchiver.sanitize import rewrite
 
 DEFAULT_SHARE_BASE = "http://finews.zning.xyz"
 DEFAULT_SITE = "//finews.withounder.com"
@@ -101,8 +102,6 @@ def protect_body(html: str) -> str:
     """
     if kramdown_keeps(html):
         return html
-    from newsarchiver.sanitize import rewrite
-
     wrapped = wrap_raw(html) or wrap_raw(rewrite(html))
     return wrapped if wrapped is not None else f"{WRAP_START}{escape(html)}{WRAP_END}"
 
@@ -118,7 +117,7 @@ def render_post(
         "\n"
         f"<{share_base}/html_News/NewsShare.html?infoCode={code}>\n"
         "\n"
-        f"[返回{link_text(outlet)}新闻]({category_url(site, article['slug'])})"
+        f"[返回{markdown_text(outlet)}新闻]({category_url(site, article['slug'])})"
         f"｜[返回首页]({site}/)"
     )
     return (
@@ -153,6 +152,8 @@ class JekyllPostExporter(BaseItemExporter):
         self.share_base = kwargs.pop("share_base", DEFAULT_SHARE_BASE).rstrip("/")
         self.site = kwargs.pop("site", DEFAULT_SITE).rstrip("/")
         self.body_format = kwargs.pop("body_format", "html")
+        if self.body_format not in ("html", "markdown"):
+            raise ValueError(f"body format must be html or markdown, not {self.body_format!r}")
         super().__init__(dont_fail=True, **kwargs)
         self.file = file
 
@@ -173,29 +174,20 @@ def _markdown_converter():
     from markdownify import MarkdownConverter
 
     class TextKeepingConverter(MarkdownConverter):
-        """markdownify, escaping text so kramdown shows it as written.
+        """markdownify, with text escaped so that kramdown shows it as written.
 
-        markdownify unescapes ``&lt;script&gt;`` into ``<script>``, which
-        kramdown would pass on as HTML; ``[x](javascript:...)`` in text would
-        become a link.
+        Plain markdownify unescapes ``&lt;script&gt;`` into ``<script>``, which
+        kramdown passes on as HTML, and leaves ``[x](javascript:...)`` in text
+        to become a link.
         """
 
         def escape(self, text, parent_tags):
-            if text:
-                text = _MARKDOWN_SPECIAL.sub(r"\\\g<0>", text)
-                text = _LINE_START_MARKER.sub(r"\1\\\2", text)
-                text = _HTML_SPECIAL.sub(lambda match: escape(match.group(0)), text)
-            return super().escape(text, parent_tags)
+            return markdown_text(text) if text else ""
 
-    return TextKeepingConverter(heading_style="ATX", bullets="-")
-
-
-_MARKDOWN_SPECIAL = re.compile(r"[\\`\[\]{}$|]")
-# A heading, quote, list item or rule marker where a line starts.
-_LINE_START_MARKER = re.compile(
-    r"^([ \t]*(?:\d+(?=[.)](?:\s|$)))?)([#>]|[-+=.)](?=\s|$|[-=]))", re.M
-)
-_HTML_SPECIAL = re.compile(r"[<>&]")
+    # Our escape covers * and _ too: markdownify must not escape them again.
+    return TextKeepingConverter(
+        heading_style="ATX", bullets="-", escape_asterisks=False, escape_underscores=False
+    )
 
 
 def html_to_markdown(html: str) -> str:

@@ -12,6 +12,7 @@ against a real ``jekyll build`` and a real ``ruby -rpsych``.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from urllib.parse import quote
 
 # --- Liquid -----------------------------------------------------------------
@@ -121,18 +122,26 @@ def wrap_raw(body: str) -> str | None:
 
 # --- Markdown text ----------------------------------------------------------
 
-_LINK_TEXT_SPECIAL = re.compile(r"[\\`*_{}\[\]!|$\"']|-(?=-)|\.(?=\.\.)|[<>&]")
+# What kramdown reads in running text: emphasis, code, links, IALs and
+# extensions, math, table cells, escapes, smart quotes and dashes, raw HTML.
+_MARKDOWN_SPECIAL = re.compile(r"[\\`*_{}\[\]!|$\"']|-(?=-)|\.(?=\.\.)|[<>&]")
+# A heading, quote, list item or rule marker where a line starts.
+_LINE_START_MARKER = re.compile(
+    r"^([ \t]*(?:\d+(?=[.)](?:\s|$)))?)([#>]|[-+=.)](?=\s|$|[-=]))", re.M
+)
 _HTML_ESCAPES = {"<": "&lt;", ">": "&gt;", "&": "&amp;"}
 
 
-def link_text(text: str) -> str:
-    """``text`` as Markdown link text that kramdown shows exactly as written."""
+def _escape_special(match: re.Match[str]) -> str:
+    char = match.group(0)
+    return _HTML_ESCAPES.get(char) or "\\" + char
 
-    def escape(match: re.Match[str]) -> str:
-        char = match.group(0)
-        return _HTML_ESCAPES.get(char) or "\\" + char
 
-    return _LINK_TEXT_SPECIAL.sub(escape, text)
+@lru_cache(maxsize=4096)
+def markdown_text(text: str) -> str:
+    """``text`` as Markdown that kramdown shows exactly as written (link text, body text)."""
+    text = _MARKDOWN_SPECIAL.sub(_escape_special, text)
+    return _LINE_START_MARKER.sub(r"\1\\\2", text)
 
 
 # What would end a Markdown link's URL, start something else in it, or change
@@ -140,6 +149,7 @@ def link_text(text: str) -> str:
 _URL_UNSAFE = "".join(chr(c) for c in range(0x21)) + "\x7f[]<>%\\`|\"{}?#'"
 
 
+@lru_cache(maxsize=4096)
 def url_path(segment: str) -> str:
     """``segment`` for a Markdown link's URL: only what would break it is percent-encoded."""
     unsafe = _URL_UNSAFE

@@ -75,17 +75,11 @@ class OutletAttributor:
             raise DropItem(
                 f"no source attribution (no 文章来源 line, medianame or source): {item.url}"
             )
-        # The slug names a file and a URL path: path separators, leading dots and
-        # ':' (Jekyll's URL parser takes "x:" in a post's first path segment for
-        # a scheme and stops the build) must not survive.
-        slug = category_slug(outlet)
-        for char in "/\\\0:":
-            slug = slug.replace(char, "")
-        slug = slug.lstrip(".").strip()
+        slug = storage.file_slug(category_slug(outlet))
         if not slug:
-            raise DropItem(f"outlet {outlet!r} gives an empty category slug: {item.url}")
-        if len(slug.encode("utf-8")) > 200:
-            raise DropItem(f"outlet name too long for a category file name: {item.url}")
+            raise DropItem(
+                f"outlet {outlet!r} gives no usable category name (empty or too long): {item.url}"
+            )
         item.outlet, item.slug = outlet, slug
         return item
 

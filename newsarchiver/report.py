@@ -30,6 +30,7 @@ class RunReport:
         self.counts = dict.fromkeys((*STATUSES, "failed", "duplicate"), 0)
         self.codes: dict[str, list[str]] = {status: [] for status in (*STATUSES, "duplicate")}
         self.failures: list[dict[str, str]] = []
+        self.warnings: list[str] = []
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -42,6 +43,7 @@ class RunReport:
         connect(ext.article_skipped, signal=signals.article_skipped)
         connect(ext.article_duplicate, signal=signals.article_duplicate)
         connect(ext.spider_error, signal=scrapy_signals.spider_error)
+        connect(ext.run_warning, signal=signals.run_warning)
         connect(ext.spider_closed, signal=scrapy_signals.spider_closed)
         return ext
 
@@ -72,6 +74,13 @@ class RunReport:
         reason = f"{failure.type.__name__}: {failure.getErrorMessage()}"[:300]
         self.article_failed(url, f"could not read the answer ({reason})")
 
+    def run_warning(self, message: str) -> None:
+        self.warnings.append(message)
+
+    def print_warnings(self, stream) -> None:
+        for message in self.warnings:
+            print(f"newsarchiver: warning: {message}", file=stream)
+
     def print_failures(self, stream, limit: int = 1000) -> None:
         """One line a failure, the first ``limit`` of them (the report file has all)."""
         for failure in self.failures[:limit]:
@@ -92,7 +101,7 @@ class RunReport:
         return ", ".join(f"{self.counts[key]} {key}" for key in keys)
 
     def as_json(self) -> dict:
-        return {**self.codes, "failed": self.failures}
+        return {**self.codes, "failed": self.failures, "warnings": self.warnings}
 
     def spider_closed(self, spider, reason: str) -> None:
         if self.report_path:
@@ -103,6 +112,8 @@ class RunReport:
         logger.info("Summary: %s (%s)", self.summary(), reason, extra=marked)
         for failure in self.failures:
             logger.info("Failed %s: %s", failure["url"], failure["reason"], extra=marked)
+        for message in self.warnings:
+            logger.warning("%s", message, extra=marked)
 
 
 class Progress:

@@ -8,6 +8,8 @@ import os
 import sys
 from pathlib import Path
 
+from scrapy.settings import SETTINGS_PRIORITIES
+
 from newsarchiver.storage import LOCK_NAME
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_LOCKED, EXIT_INTERNAL, EXIT_INTERRUPTED = (
@@ -41,6 +43,7 @@ def option_settings(args: argparse.Namespace) -> dict:
         "NEWSARCHIVER_BODY_FORMAT": args.body_format,
         "NEWSARCHIVER_REFRESH": True if args.refresh else None,
         "NEWSARCHIVER_CONCURRENCY": args.concurrency,
+        "NEWSARCHIVER_MAX_PAGES": getattr(args, "max_pages", None),
         "JOBDIR": getattr(args, "resume", None),
         "REDIS_URL": getattr(args, "redis_url", None),
         "LOG_FILE": args.log_file,
@@ -73,6 +76,10 @@ def configure_logging(settings, quiet: bool, verbose: bool) -> None:
         # The summary and the failures are printed on stderr once, by run_spider.
         terminal.addFilter(lambda record: not getattr(record, "newsarchiver_summary", False))
         handlers.append(terminal)
+    if not handlers:
+        # Quiet without a log file: without a handler Python's last-resort one
+        # would print every warning and error on stderr.
+        handlers.append(logging.NullHandler())
     logging.captureWarnings(True)  # deprecation warnings go to the log, not the terminal
     root = logging.getLogger()
     for handler in handlers:
@@ -81,6 +88,30 @@ def configure_logging(settings, quiet: bool, verbose: bool) -> None:
             handler.addFilter(_QuietScrapy())
         root.addHandler(handler)
     root.setLevel(logging.DEBUG if verbose else logging.INFO)
+
+
+def malformed_setting(settings) -> str | None:
+    """A command-line setting whose value cannot be what its default is (a number, a flag...)."""
+    from scrapy.settings import Settings
+
+    defaults = Settings()
+    defaults.setmodule("newsarchiver.settings", priority="project")
+    # A number may be written where the default is whole (DOWNLOAD_TIMEOUT=0.5).
+    readers = (
+        (bool, settings.getbool, "true or false"),
+        ((int, float), settings.getfloat, "a number"),
+    )
+    for name, value in settings.items():
+        if settings.getpriority(name) < SETTINGS_PRIORITIES["cmdline"] or name not in defaults:
+            continue
+        for kind, read, what in readers:
+            if isinstance(defaults[name], kind):
+                try:
+                    read(name)
+                except (TypeError, ValueError):
+                    return f"setting {name} must be {what}, not {value!r}"
+                break
+    return None
 
 
 def preflight(settings) -> str | None:
@@ -99,23 +130,8 @@ def preflight(settings) -> str | None:
             return f"cannot write the report {report}: its folder is missing or not writable"
         if Path(report).is_dir():
             return f"cannot write the report {report}: it is a folder"
-    for name in ("DOWNLOAD_TIMEOUT", "DOWNLOAD_DELAY", "NEWSARCHIVER_RETRY_BACKOFF"):
-        try:
-            settings.getfloat(name)
-        except (TypeError, ValueError):
-            return f"setting {name} must be a number, not {settings.get(name)!r}"
-    for name in (
-        "CONCURRENT_REQUESTS",
-        "RETRY_TIMES",
-        "DOWNLOAD_MAXSIZE",
-        "NEWSARCHIVER_CONCURRENCY",
-    ):
-        try:
-            settings.getint(name)
-        except (TypeError, ValueError):
-            return f"setting {name} must be a whole number, not {settings.get(name)!r}"
-    if settings.get("NEWSARCHIVER_BODY_FORMAT") not in ("html", "markdown"):
-        return "setting NEWSARCHIVER_BODY_FORMAT must be html or markdown"
+    if error := malformed_setting(settings):
+        return error
     if redis_url := settings.get("REDIS_URL"):
         try:
             import redis
@@ -186,6 +202,7 @@ def finish(crawler, startup_error: str | None, settings, args: argparse.Namespac
     if not args.quiet or failed or fatal:
         print(f"newsarchiver: {report.summary()} (posts in {output / '_posts'})", file=sys.stderr)
         report.print_failures(sys.stderr)
+    report.print_warnings(sys.stderr)  # with --quiet too: articles may be missing
     if fatal:
         print(f"newsarchiver: stopped: {fatal}", file=sys.stderr)
         return EXIT_INTERNAL

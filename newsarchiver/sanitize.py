@@ -68,6 +68,7 @@ _ATTRIBUTE = re.compile(
     r"(?:[\t\n\f\r ]*=[\t\n\f\r ]*(\"[^\"]*\"|'[^']*'|[^\t\n\f\r >]*))?)?"
 )
 _COMMENT_END = re.compile(r"--!?>")
+_RAW_TEXT_END = {name: re.compile(rf"</{name}[\t\n\f\r />]", re.I) for name in RAW_TEXT | RCDATA}
 _TAG_NAME = re.compile(r"</?([A-Za-z][^\t\n\f\r />]*)")
 
 
@@ -145,7 +146,7 @@ def tokens(html: str) -> Iterator[tuple[str, int, int, Tag | None]]:
         yield ("end" if tag.closing else "start"), tag.start, tag.end, tag
         pos = tag.end
         if not tag.closing and (tag.name in RAW_TEXT or tag.name in RCDATA):
-            close = re.compile(rf"</{re.escape(tag.name)}[\t\n\f\r />]", re.I).search(html, pos)
+            close = _RAW_TEXT_END[tag.name].search(html, pos)
             if not close:
                 raise BrokenMarkup(f"unclosed <{tag.name}> at {tag.start}")
             pos = close.start()

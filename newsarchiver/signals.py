@@ -6,3 +6,6 @@ article_failed = object()
 article_skipped = object()
 # article_duplicate(url: str, code: str): the same article asked for again in one run.
 article_duplicate = object()
+# run_warning(message: str): something an operator must see even with --quiet
+# (the run may have missed articles) that fails no URL.
+run_warning = object()

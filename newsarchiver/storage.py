@@ -72,25 +72,30 @@ def atomic_write(path: Path, data: bytes, staging: Path | None = None, fsync: bo
         raise
 
 
+MAX_SLUG_BYTES = 200
+_SLUG_DROPPED = str.maketrans("", "", "/\\\0:")
+
+
+def file_slug(slug: str) -> str:
+    """``slug`` as a category file name and URL segment: the one rule for both.
+
+    Path separators, NUL and ``:`` (Jekyll's URL parser takes ``x:`` in a post's
+    first path segment for a scheme and stops the build) are dropped, leading
+    dots and outer white space too; "" when nothing usable is left.
+    """
+    cleaned = slug.translate(_SLUG_DROPPED).lstrip(".").strip()
+    return cleaned if len(cleaned.encode("utf-8")) <= MAX_SLUG_BYTES else ""
+
+
 def category_page(output: Path, slug: str) -> Path:
-    """``output/category/{slug}.html``; ValueError if ``slug`` is not a plain file name.
+    """``output/category/{slug}.html``; ValueError unless ``slug`` obeys :func:`file_slug`.
 
     A slug comes from an outlet name or a post's front matter: neither may
     lead a write out of the category folder.
     """
-    if (
-        not slug
-        or slug != slug.strip()
-        or slug.startswith(".")
-        or any(ch in slug for ch in "/\\\0")
-        or len(f"{slug}.html".encode()) > 255
-    ):
+    if not slug or file_slug(slug) != slug:
         raise ValueError(f"unsafe category name {slug!r}")
-    folder = output / CATEGORIES
-    page = folder / f"{slug}.html"
-    if page.parent != folder:
-        raise ValueError(f"unsafe category name {slug!r}")
-    return page
+    return output / CATEGORIES / f"{slug}.html"
 
 
 def staging_folder(output: Path) -> Path:

@@ -142,13 +142,21 @@ def test_paging_until_caught_up_then_one_page(tmp_path):
         assert dict(site.requests) == {"list:1": 1}
 
 
-def test_paging_stops_at_max_pages_with_a_warning(tmp_path):
+def test_paging_stops_at_max_pages_with_a_warning_cron_sees(tmp_path):
     from newsarchiver.sample_site.articles import generated
 
+    report = tmp_path / "r.json"
     with SampleSite(generated(230)) as site:
         listing = site.listing_url(1, 50).replace("page=1", "page={page}")
-        result = run_cli("discover", listing, "-o", str(tmp_path / "o"), "--max-pages", "3")
+        result = run_cli(
+            "discover", listing, "-o", str(tmp_path / "o"), "--max-pages", "3", "-q",
+            "--report", str(report),
+        )  # fmt: skip
         assert result.code == 0, result.stderr
         assert {k for k in site.requests if k.startswith("list:")} == {"list:1", "list:2", "list:3"}
     assert len(posts(tmp_path / "o")) == 150
-    assert "read 3 pages" in result.stderr and "may be missing" in result.stderr
+    # Quiet, as from cron: the warning is the only line.
+    (line,) = result.stderr.strip().splitlines()
+    assert line.startswith(f"newsarchiver: warning: listing {listing}: read 3 pages")
+    assert "may be missing" in line
+    assert len(json.loads(report.read_text("utf-8"))["warnings"]) == 1

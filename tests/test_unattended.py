@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
+from pathlib import Path
+
+import pytest
 
 from newsarchiver.sample_site import SampleSite
-from newsarchiver.sample_site.articles import ARTICLES
+from newsarchiver.sample_site.articles import ARTICLES, generated
 from newsarchiver.storage import LOCK_NAME, RunLock
 from tests.conftest import ROOT, posts, run_cli
 
@@ -48,6 +53,8 @@ def test_what_cannot_work_fails_before_fetching_with_one_line(site, tmp_path):
     for args in (
         ["--output", str(hostname / "x")],
         ["-o", str(tmp_path / "o"), "-s", "DOWNLOAD_TIMEOUT=abc"],
+        ["-o", str(tmp_path / "o"), "-s", "NEWSARCHIVER_FSYNC=maybe"],
+        ["-o", str(tmp_path / "o"), "-s", "NEWSARCHIVER_BODY_FORMAT=pdf"],
         ["-o", str(tmp_path / "o"), "--report", str(tmp_path / "missing" / "r.json")],
     ):
         result = run_cli("crawl", site.share_url(GOLDEN), *args)
@@ -59,16 +66,23 @@ def test_what_cannot_work_fails_before_fetching_with_one_line(site, tmp_path):
 
 def test_quiet_terminal_and_full_log_file(tmp_path):
     log = tmp_path / "run.log"
-    with SampleSite(faults={f"data:{SECOND}": ["500"] * 4, f"page:{SECOND}": ["500"] * 4}) as s:
+    down = {f"data:{SECOND}": ["500"] * 8, f"page:{SECOND}": ["500"] * 8}  # two runs
+    with SampleSite(faults=down) as s:
         s_urls = [s.share_url(GOLDEN), s.share_url(SECOND)]
         result = run_cli(
             "crawl", *s_urls, "-o", str(tmp_path / "o"), "-q", "--log-file", str(log),
             "-s", "NEWSARCHIVER_RETRY_BACKOFF=0",
         )  # fmt: skip
-    assert result.code == 1
-    lines = result.stderr.strip().splitlines()
-    assert lines[0].startswith("newsarchiver: 1 new, 0 updated, 0 unchanged, 1 failed")
-    assert len(lines) == 2 and lines[1].startswith(f"  FAILED {s_urls[1]}: ")
+        # The same without a log file: still nothing but the summary and the failure.
+        no_log = run_cli(
+            "crawl", *s_urls, "-o", str(tmp_path / "o2"), "-q",
+            "-s", "NEWSARCHIVER_RETRY_BACKOFF=0",
+        )  # fmt: skip
+    for run in (result, no_log):
+        assert run.code == 1
+        lines = run.stderr.strip().splitlines()
+        assert lines[0].startswith("newsarchiver: 1 new, 0 updated, 0 unchanged, 1 failed")
+        assert len(lines) == 2 and lines[1].startswith(f"  FAILED {s_urls[1]}: "), lines
     text = log.read_text("utf-8")
     assert "Summary: 1 new" in text and f"Failed {s_urls[1]}" in text
     assert "数字化就业" not in text  # no article body in the log
@@ -148,3 +162,44 @@ def test_maintenance_commands_refuse_a_missing_folder_and_skip_non_posts(tmp_pat
     result = run_cli("rotate", "-o", str(tmp_path / "o"), "--now", "2022-01-01")
     assert result.code == 0, result.stderr
     assert "SKIPPED 2020-01-01-DIR1.md: not a regular file" in result.stderr
+
+
+def test_rotate_across_file_systems(tmp_path):
+    shm = Path("/dev/shm")
+    if not shm.is_dir() or shm.stat().st_dev == tmp_path.stat().st_dev:
+        pytest.skip("needs a second file system (/dev/shm)")
+    out = tmp_path / "o"
+    (out / "_posts").mkdir(parents=True)
+    elsewhere = Path(tempfile.mkdtemp(dir=shm))
+    try:
+        (out / "old_post").symlink_to(elsewhere)
+        post = out / "_posts" / "2020-01-01-OLD1.md"
+        post.write_bytes(b"---\nlayout: post\n---\nx")
+        result = run_cli("rotate", "-o", str(out), "--now", "2022-01-01", "--keep-days", "1")
+        assert result.code == 0, result.stderr
+        assert not post.exists()
+        assert (elsewhere / post.name).read_bytes() == b"---\nlayout: post\n---\nx"
+        assert [p.name for p in elsewhere.iterdir()] == [post.name]  # no temporary file left
+    finally:
+        shutil.rmtree(elsewhere)
+
+
+def test_full_disk_stops_the_run_with_one_reason(tmp_path):
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    mount = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(disk)], capture_output=True
+    )
+    if mount.returncode != 0:
+        pytest.skip("cannot mount a small tmpfs here (needs root)")
+    try:
+        with SampleSite(generated(60)) as site:
+            result = run_cli("crawl", *site.share_urls(), "-o", str(disk / "o"), "-q")
+            fetched = sum(site.requests.values())
+    finally:
+        subprocess.run(["umount", str(disk)], check=True)
+    assert result.code == 4, result.stderr
+    assert result.stderr.strip().splitlines()[-1].startswith("newsarchiver: stopped: cannot write")
+    assert "No space left on device" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert fetched < 60  # it stopped, rather than fetching what it could not store

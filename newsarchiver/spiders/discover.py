@@ -10,6 +10,7 @@ import scrapy
 from scrapy.http import Response
 from twisted.python.failure import Failure
 
+from newsarchiver import signals
 from newsarchiver.extract import ExtractError, codes_from_listing, share_url
 from newsarchiver.failures import describe_failure
 from newsarchiver.spiders.share import ShareSpider
@@ -97,11 +98,10 @@ class DiscoverSpider(ShareSpider):
         if page < first_page(listing) + limit - 1:
             yield self.listing_request(listing, source_base, page + 1)
         else:
-            self.logger.warning(
-                "Listing %s: read %d pages (the --max-pages limit) without reaching an "
-                "archived article; older new articles may be missing",
-                listing,
-                limit,
+            self.crawler.signals.send_catch_log(
+                signals.run_warning,
+                message=f"listing {listing}: read {limit} pages (the --max-pages limit) without "
+                "reaching an archived article; older new articles may be missing",
             )
 
     def listing_failed(self, failure: Failure) -> None:

@@ -35,6 +35,8 @@ class WorkerSpider(RedisMixin, ShareSpider):
         "SCHEDULER_QUEUE_KEY": REQUESTS_KEY,
         "SCHEDULER_DUPEFILTER_KEY": DUPEFILTER_KEY,
         "MAX_IDLE_TIME_BEFORE_CLOSE": 30,
+        # Workers share their output folder by design: no run lock.
+        "NEWSARCHIVER_LOCK": False,
     }
 
     @classmethod
