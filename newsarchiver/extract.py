@@ -120,12 +120,19 @@ def _first(data: dict, *keys: str) -> str:
     return ""
 
 
+def _json(body: bytes, what: str) -> object:
+    """``body`` parsed as JSON, or ExtractError naming ``what`` and why not."""
+    try:
+        return json.loads(body.decode("utf-8-sig"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ExtractError(f"malformed {what} ({exc})") from None
+    except RecursionError:  # a hostile answer nested thousands of levels deep
+        raise ExtractError(f"malformed {what} (nested too deep)") from None
+
+
 def article_from_json(body: bytes, code: str, url: str) -> Article:
     """Read the data endpoint's JSON answer for ``code``."""
-    try:
-        data = json.loads(body.decode("utf-8-sig"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ExtractError(f"malformed JSON from the data endpoint ({exc})") from None
+    data = _json(body, "JSON from the data endpoint")
     if not isinstance(data, dict):
         raise ExtractError("malformed JSON from the data endpoint (not an object)")
     html = _text(data.get("text")) or _text(data.get("content"))
@@ -166,10 +173,7 @@ def codes_from_listing(body: bytes) -> list[str]:
     ``infocode`` or ``infoCode``. Entries without a code are skipped; codes are
     returned as written, to be validated like any share URL's.
     """
-    try:
-        data = json.loads(body.decode("utf-8-sig"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ExtractError(f"malformed listing JSON ({exc})") from None
+    data = _json(body, "listing JSON")
     entries = _listing_entries(data)
     if entries is None:
         raise ExtractError("malformed listing: no entries under " + ", ".join(LISTING_KEYS))

@@ -160,3 +160,32 @@ def test_paging_stops_at_max_pages_with_a_warning_cron_sees(tmp_path):
     assert line.startswith(f"newsarchiver: warning: listing {listing}: read 3 pages")
     assert "may be missing" in line
     assert len(json.loads(report.read_text("utf-8"))["warnings"]) == 1
+
+
+class ShiftingSite(SampleSite):
+    """A listing that moves while it is read: each page starts with the last code of the one before."""
+
+    def listing(self, page: int, size: int, key: str = "nodeList", code_key: str = "infocode"):
+        start = max((page - 1) * size - 1, 0)
+        codes = self.order[start : page * size]
+        return {key: [{code_key: code} for code in codes], "page": page}
+
+
+def test_moving_listing_fetches_each_code_once_and_a_failed_page_costs_only_itself(tmp_path):
+    from newsarchiver.sample_site.articles import generated
+
+    report = tmp_path / "r.json"
+    with ShiftingSite(generated(40), faults={"list:2": ["500"] * 4}) as site:
+        result = run_cli(
+            "discover", site.listing_url(1, 10), "-o", str(tmp_path / "o"),
+            "--report", str(report), "-s", "NEWSARCHIVER_RETRY_BACKOFF=0",
+        )  # fmt: skip
+        data_requests = {k: v for k, v in site.requests.items() if k.startswith("data:")}
+    assert result.code == 1
+    data = json.loads(report.read_text("utf-8"))
+    (failed,) = data["failed"]
+    assert failed["url"] == site.listing_url(2, 10) and "HTTP 500" in failed["reason"]
+    # Page 2 failed: its articles but the one page 3 repeats are missing; the rest archived once.
+    assert set(data_requests.values()) == {1}
+    assert len(posts(tmp_path / "o")) == 40 - 9
+    assert len(data["duplicate"]) == 2  # the repeats at the top of pages 4 and 5 (page 3's is new)

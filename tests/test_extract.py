@@ -8,6 +8,7 @@ from newsarchiver.extract import (
     ExtractError,
     article_from_json,
     article_from_page,
+    codes_from_listing,
     decode_page,
     inner_html,
     outlet_from_body,
@@ -153,3 +154,11 @@ def test_inner_html_keeps_nested_markup_and_bytes():
     text = '<div id="x"><div a=1>in<br/>&nbsp;</div><!-- </div> -->tail</div><div>after</div>'
     assert inner_html(text, "x") == "<div a=1>in<br/>&nbsp;</div><!-- </div> -->tail"
     assert inner_html("<p>none</p>", "x") is None
+
+
+def test_json_nested_too_deep_is_an_extract_error_not_a_crash():
+    deep = b"[" * 100_000 + b"]" * 100_000
+    with pytest.raises(ExtractError, match="nested too deep"):
+        codes_from_listing(b'{"nodeList": ' + deep + b"}")
+    with pytest.raises(ExtractError, match="nested too deep"):
+        article_from_json(b'{"text": ' + deep + b"}", "C1", "u")

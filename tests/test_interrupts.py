@@ -97,3 +97,20 @@ def test_ctrl_c_stops_cleanly_and_resume_does_not_refetch(tmp_path):
         assert assert_only_complete_files(output) == 80
         assert max(site.requests.values()) == 1  # nothing fetched twice
         assert sum(site.requests.values()) == 80
+
+
+def test_second_ctrl_c_stops_at_once_with_130_and_complete_posts(tmp_path):
+    with SampleSite(generated(60), latency=0.3) as site:
+        urls = tmp_path / "urls.txt"
+        urls.write_text("\n".join(site.share_urls()), encoding="utf-8")
+        output = tmp_path / "out"
+        proc = start_crawl(urls, output, "--concurrency", "8")
+        wait_for_posts(output, 5, proc)
+        site.latency = 30  # what is in flight now would keep a clean stop waiting
+        proc.send_signal(signal.SIGINT)
+        time.sleep(1)
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=20)  # far less than the 30 s a clean stop needs
+    assert proc.returncode == 130, err
+    assert "interrupted" in err
+    assert 5 <= assert_only_complete_files(output) < 60

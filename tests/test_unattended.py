@@ -203,3 +203,22 @@ def test_full_disk_stops_the_run_with_one_reason(tmp_path):
     assert "No space left on device" in result.stderr
     assert "Traceback" not in result.stderr
     assert fetched < 60  # it stopped, rather than fetching what it could not store
+
+
+def test_refresh_works_with_a_job_folder(site, tmp_path):
+    args = [site.share_url(GOLDEN), "-o", str(tmp_path / "o"), "--resume", str(tmp_path / "job")]
+    assert run_cli("crawl", *args).code == 0
+    again = run_cli("crawl", *args, "--refresh")
+    assert again.code == 0, again.stderr
+    assert "1 unchanged" in again.stderr
+    assert site.requests[f"data:{GOLDEN}"] == 2  # fetched again despite the job's dupefilter
+
+
+def test_worker_without_redis_fails_at_once_with_one_line(tmp_path):
+    from tests.conftest import free_port
+
+    url = f"redis://127.0.0.1:{free_port()}/0"
+    result = run_cli("worker", "--redis-url", url, "-o", str(tmp_path / "o"), "--idle-exit", "1")
+    assert result.code == 4, result.stderr
+    (line,) = result.stderr.strip().splitlines()
+    assert line.startswith(f"newsarchiver: cannot use Redis at {url}")

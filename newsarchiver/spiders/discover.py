@@ -81,9 +81,6 @@ class DiscoverSpider(ShareSpider):
         except ExtractError as exc:
             self.fail(response.url, str(exc))
             return
-        except RecursionError:
-            self.fail(response.url, "malformed listing: nested too deep")
-            return
         self.logger.info("Listing %s: %d articles", response.url, len(codes))
         self.crawler.stats.inc_value("newsarchiver/listed", len(codes))
         self.crawler.stats.inc_value("newsarchiver/listing_pages")
@@ -92,7 +89,12 @@ class DiscoverSpider(ShareSpider):
         caught_up = archived is not None and any(code in archived for code in codes)
         urls = (share_url(source_base, quote(code, safe="")) for code in codes)
         yield from self.requests_for(urls)
-        if not page or not codes or caught_up:
+        if codes and not caught_up:
+            yield from self.next_page(listing, source_base, page)
+
+    def next_page(self, listing: str, source_base: str, page: int):
+        """The request for the page after ``page`` of a paged listing, unless that was the last."""
+        if not page:
             return
         limit = self.crawler.settings.getint("NEWSARCHIVER_MAX_PAGES", 20)
         if page < first_page(listing) + limit - 1:
@@ -104,5 +106,8 @@ class DiscoverSpider(ShareSpider):
                 "reaching an archived article; older new articles may be missing",
             )
 
-    def listing_failed(self, failure: Failure) -> None:
+    def listing_failed(self, failure: Failure):
         self.fail(failure.request.url, f"listing: {describe_failure(failure)}")
+        # The pages after a failed one still list articles this run should archive.
+        kwargs = failure.request.cb_kwargs
+        yield from self.next_page(kwargs["listing"], kwargs["source_base"], kwargs["page"])

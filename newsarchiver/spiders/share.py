@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import sys
 from collections.abc import AsyncIterator, Iterable, Iterator
+from functools import cached_property
 from pathlib import Path
 
 import scrapy
@@ -78,10 +79,15 @@ class ShareSpider(scrapy.Spider):
         for request in self.requests_for(url_source(self.urls, self.input)):
             yield request
 
+    @cached_property
+    def refresh(self) -> bool:
+        """Fetch archived articles again (``NEWSARCHIVER_REFRESH``), also past a job's dupefilter."""
+        return self.crawler.settings.getbool("NEWSARCHIVER_REFRESH")
+
     def archived(self) -> ArchiveIndex | None:
         """The codes already in the output folder; None with ``NEWSARCHIVER_REFRESH``."""
         settings = self.crawler.settings
-        if settings.getbool("NEWSARCHIVER_REFRESH"):
+        if self.refresh:
             return None
         if self._archived is None:
             self._archived = ArchiveIndex(Path(settings.get("NEWSARCHIVER_OUTPUT"))).load()
@@ -110,6 +116,8 @@ class ShareSpider(scrapy.Spider):
             callback=self.parse_data,
             errback=self.data_failed,
             cb_kwargs={"url": url, "base": base, "code": code},
+            # A refresh asks again what a job folder's dupefilter has already seen.
+            dont_filter=self.refresh,
         )
 
     def page_request(self, base: str, code: str, url: str, why: str) -> scrapy.Request:
@@ -118,6 +126,7 @@ class ShareSpider(scrapy.Spider):
             callback=self.parse_page,
             errback=self.page_failed,
             cb_kwargs={"url": url, "code": code, "why": why},
+            dont_filter=self.refresh,
         )
 
     def parse_data(self, response: Response, url: str, base: str, code: str):
