@@ -17,37 +17,19 @@ EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_LOCKED, EXIT_INTERNAL, EXIT_INTERRUPTED =
 )  # fmt: skip
 
 
-def project_settings(args: argparse.Namespace):
+def project_settings(cmdline: list[tuple[str, str]], options: dict):
     """Settings as Scrapy's ``process_options`` builds them: project < -s < options given."""
     from scrapy.settings import Settings
 
     settings = Settings()
     settings.setmodule("newsarchiver.settings", priority="project")
-    settings.setdict(dict(args.set), priority="cmdline")
-    given = {k: v for k, v in option_settings(args).items() if v is not None}
-    settings.setdict(given, priority="cmdline")
+    settings.setdict(dict(cmdline), priority="cmdline")
+    settings.setdict(options, priority="cmdline")
     for name in ("NEWSARCHIVER_OUTPUT", "NEWSARCHIVER_REPORT"):
         # Resolved now: scrapyd and the spider may run with another working folder.
         if settings.get(name):
             settings.set(name, str(Path(settings.get(name)).resolve()), priority="cmdline")
     return settings
-
-
-def option_settings(args: argparse.Namespace) -> dict:
-    """The settings the command-line options stand for; None where an option was not given."""
-    return {
-        "NEWSARCHIVER_OUTPUT": args.output,
-        "NEWSARCHIVER_REPORT": args.report,
-        "NEWSARCHIVER_SHARE_BASE": args.share_base,
-        "NEWSARCHIVER_SITE": args.site,
-        "NEWSARCHIVER_BODY_FORMAT": args.body_format,
-        "NEWSARCHIVER_REFRESH": True if args.refresh else None,
-        "NEWSARCHIVER_CONCURRENCY": args.concurrency,
-        "NEWSARCHIVER_MAX_PAGES": getattr(args, "max_pages", None),
-        "JOBDIR": getattr(args, "resume", None),
-        "REDIS_URL": getattr(args, "redis_url", None),
-        "LOG_FILE": args.log_file,
-    }
 
 
 class _QuietScrapy(logging.Filter):
@@ -142,9 +124,13 @@ def preflight(settings) -> str | None:
     return None
 
 
-def run_spider(spider_cls, spider_kwargs: dict, args: argparse.Namespace) -> int:
-    """Run one spider with the project settings; print the summary; return the exit code."""
-    settings = project_settings(args)
+def run_spider(spider_cls, spider_kwargs: dict, args: argparse.Namespace, options: dict) -> int:
+    """Run one spider; print the summary; return the exit code.
+
+    ``args`` holds the common crawl options (``set``, ``quiet``, ``verbose``);
+    ``options`` the settings the options the user gave stand for.
+    """
+    settings = project_settings(args.set, options)
     if args.quiet:
         settings.set("NEWSARCHIVER_PROGRESS_BAR", False, priority="cmdline")
         if not settings.get("LOG_FILE"):
@@ -217,17 +203,3 @@ def finish(crawler, startup_error: str | None, settings, args: argparse.Namespac
         )
         return EXIT_INTERRUPTED
     return EXIT_FAILED if failed else EXIT_OK
-
-
-def locked(output: Path):
-    """The output folder's run lock, or None after saying who holds it."""
-    from newsarchiver.storage import RunLock
-
-    lock = RunLock(output)
-    if lock.acquire():
-        return lock
-    print(
-        f"newsarchiver: another run is writing to {output} (lock {lock.path}); exiting",
-        file=sys.stderr,
-    )
-    return None

@@ -182,6 +182,6 @@ def test_reenqueue_forgets_what_a_killed_worker_had_in_flight(redis_url, tmp_pat
 def test_enqueue_reports_bad_input_and_unreachable_redis(tmp_path):
     port = free_port()
     result = run_cli("enqueue", "--redis-url", f"redis://127.0.0.1:{port}/0", "http://x/")
-    assert result.code == 1
+    assert result.code == 4  # the run cannot start: exit 4, as for crawl and worker
     assert f"cannot use Redis at redis://127.0.0.1:{port}/0" in result.stderr
     assert run_cli("enqueue", "http://x/").code == 2  # --redis-url is required

@@ -1,0 +1,236 @@
+"""The command line's commands, one module each, in the manner of ``scrapy/commands/``.
+
+A command is a :class:`Command`: its name and help, its options, and ``run``.
+Commands that run a spider derive from :class:`SpiderCommand`, which defines
+the crawl options once and turns the ones the user gave into settings (project
+defaults < ``-s`` < options given, as Scrapy's ``process_options``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from newsarchiver.runner import run_spider
+
+
+class Command:
+    name = ""
+    help = ""
+    description = ""
+
+    def add_options(self, parser: argparse.ArgumentParser) -> None:
+        """Add this command's options and arguments to ``parser``."""
+
+    def run(self, args: argparse.Namespace) -> int:
+        """Do the work; return the exit code."""
+        raise NotImplementedError
+
+    def error(self, message: str, code: int) -> int:
+        print(f"newsarchiver {self.name}: {message}", file=sys.stderr)
+        return code
+
+
+class SpiderCommand(Command):
+    """A command that runs one spider with the crawl options."""
+
+    resumable = True  # offers --resume DIR (Scrapy's JOBDIR)
+
+    def spider(self):
+        raise NotImplementedError
+
+    def spider_kwargs(self, args: argparse.Namespace) -> dict:
+        return {}
+
+    def add_options(self, parser: argparse.ArgumentParser) -> None:
+        # No defaults here: an option the user did not give leaves the setting
+        # (from settings.py or -s) as it is.
+        parser.add_argument(
+            "--output", "-o", metavar="DIR",
+            help="the archive folder; posts go to DIR/_posts (default: ./output)",
+        )  # fmt: skip
+        parser.add_argument(
+            "--report",
+            metavar="FILE",
+            help="write a JSON report {new, updated, unchanged, duplicate, failed, warnings} "
+            "to FILE",
+        )
+        parser.add_argument(
+            "--share-base",
+            metavar="URL",
+            help="base of the share link written in each post (default: http://finews.zning.xyz)",
+        )
+        parser.add_argument(
+            "--site", metavar="URL",
+            help="base of the blog's own links (default: //finews.withounder.com)",
+        )  # fmt: skip
+        parser.add_argument(
+            "--body-format",
+            choices=("html", "markdown"),
+            help="write the body as served (html, the default) or converted to Markdown",
+        )
+        parser.add_argument(
+            "--refresh",
+            action="store_true",
+            help="fetch articles already in the archive again and rewrite those that changed",
+        )
+        parser.add_argument(
+            "--concurrency",
+            type=positive_int,
+            metavar="N",
+            help="requests in flight at once (default: 16, at most 8 per host)",
+        )
+        if self.resumable:
+            parser.add_argument(
+                "--resume",
+                metavar="DIR",
+                help="keep the run's state in DIR (Scrapy JOBDIR); the same option resumes it",
+            )
+        parser.add_argument(
+            "--set", "-s", action="append", default=[], type=setting, metavar="NAME=VALUE",
+            help="set any Scrapy or NEWSARCHIVER_* setting (repeatable)",
+        )  # fmt: skip
+        parser.add_argument("--log-file", metavar="FILE", help="write the log to FILE, not stderr")
+        parser.add_argument(
+            "--quiet", "-q", action="store_true",
+            help="print nothing unless something failed or may be missing (for cron)",
+        )  # fmt: skip
+        parser.add_argument(
+            "--verbose", "-v", action="store_true", help="also show Scrapy's own log"
+        )
+
+    def option_settings(self, args: argparse.Namespace) -> dict:
+        """The settings the options stand for; None where an option was not given."""
+        return {
+            "NEWSARCHIVER_OUTPUT": args.output,
+            "NEWSARCHIVER_REPORT": args.report,
+            "NEWSARCHIVER_SHARE_BASE": args.share_base,
+            "NEWSARCHIVER_SITE": args.site,
+            "NEWSARCHIVER_BODY_FORMAT": args.body_format,
+            "NEWSARCHIVER_REFRESH": True if args.refresh else None,
+            "NEWSARCHIVER_CONCURRENCY": args.concurrency,
+            "JOBDIR": getattr(args, "resume", None),
+            "LOG_FILE": args.log_file,
+        }
+
+    def check(self, args: argparse.Namespace) -> str | None:
+        """Why the arguments cannot work, before anything starts; None if they can."""
+        return None
+
+    def run(self, args: argparse.Namespace) -> int:
+        from newsarchiver.runner import EXIT_USAGE
+
+        if error := self.check(args):
+            return self.error(error, EXIT_USAGE)
+        options = {k: v for k, v in self.option_settings(args).items() if v is not None}
+        return run_spider(self.spider(), self.spider_kwargs(args), args, options)
+
+
+class FolderCommand(Command):
+    """A command that works on an existing archive folder, holding its run lock."""
+
+    quiet_help = "print only problems"
+
+    def add_options(self, parser: argparse.ArgumentParser) -> None:
+        add_output_option(parser)
+        parser.add_argument("--quiet", "-q", action="store_true", help=self.quiet_help)
+
+    def work(self, output: Path, args: argparse.Namespace) -> int:
+        raise NotImplementedError
+
+    def run(self, args: argparse.Namespace) -> int:
+        from newsarchiver.runner import EXIT_INTERNAL, EXIT_LOCKED
+        from newsarchiver.storage import RunLock
+
+        output = Path(args.output).resolve()
+        if error := archive_folder_error(output):
+            return self.error(error, EXIT_INTERNAL)
+        lock = RunLock(output)
+        if not lock.acquire():
+            return self.error(
+                f"another run is writing to {output} (lock {lock.path}); exiting", EXIT_LOCKED
+            )
+        try:
+            return self.work(output, args)
+        finally:
+            lock.release()
+
+
+def add_output_option(parser: argparse.ArgumentParser) -> None:
+    # The default is the project setting, as for the crawl commands.
+    from newsarchiver import settings
+
+    parser.add_argument(
+        "--output",
+        "-o",
+        default=settings.NEWSARCHIVER_OUTPUT,
+        metavar="DIR",
+        help=f"the archive folder (default: ./{settings.NEWSARCHIVER_OUTPUT})",
+    )
+
+
+def add_url_inputs(parser: argparse.ArgumentParser, help: str) -> None:  # noqa: A002
+    """Share URLs as arguments and/or from --input (checked by url_input_error)."""
+    parser.add_argument("urls", nargs="*", metavar="SHARE_URL", help=help)
+    parser.add_argument(
+        "--input",
+        "-i",
+        metavar="FILE",
+        help="read share URLs from FILE, one a line ('-': standard input; "
+        "blank lines and lines starting with # are skipped)",
+    )
+
+
+def add_redis_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--redis-url",
+        required=True,
+        metavar="URL",
+        help="the Redis server, e.g. redis://127.0.0.1:6379/0",
+    )
+
+
+def url_input_error(args: argparse.Namespace) -> str | None:
+    """Why the share URLs given on the command line cannot be read, if they cannot."""
+    if not args.urls and not args.input:
+        return "give share URLs or --input FILE"
+    if args.input and args.input != "-" and not Path(args.input).is_file():
+        return f"no such input file: {args.input}"
+    return None
+
+
+def archive_folder_error(output: Path) -> str | None:
+    """Why ``output`` is no archive folder a maintenance command can work on, if it is not."""
+    if not output.is_dir():
+        return f"no archive folder {output}"
+    if not os.access(output, os.W_OK | os.X_OK):
+        return f"archive folder {output} is not writable"
+    return None
+
+
+def setting(text: str) -> tuple[str, str]:
+    name, sep, value = text.partition("=")
+    if not sep or not name.strip():
+        raise argparse.ArgumentTypeError(f"expected NAME=VALUE, got {text!r}")
+    return name.strip(), value
+
+
+def iso_date(text: str):
+    from datetime import date
+
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
+
+
+def positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1: {text!r}")
+    return value

@@ -1,0 +1,46 @@
+"""``newsarchiver discover``: archive the new articles of listing endpoints."""
+
+from __future__ import annotations
+
+import argparse
+
+from newsarchiver.commands import SpiderCommand, positive_int
+
+
+class Command(SpiderCommand):
+    name = "discover"
+    help = "archive the new articles of listing endpoints (for cron)"
+    description = (
+        "Read listing JSON endpoints (entries under nodeList, record, records or data; code in "
+        "infocode or infoCode) and archive each listed article from "
+        "{source-base}/html_News/NewsShare.html?infoCode={code}. Articles already archived "
+        "cost no request. A listing with page= or {page} in its URL is read page after page "
+        "until a page holds an archived article."
+    )
+
+    def add_options(self, parser: argparse.ArgumentParser) -> None:
+        parser.add_argument("listings", nargs="+", metavar="LISTING_URL", help="listing URLs")
+        parser.add_argument(
+            "--source-base",
+            metavar="URL",
+            help="host the listed articles are fetched from (default: the listing's own host)",
+        )
+        parser.add_argument(
+            "--max-pages",
+            type=positive_int,
+            metavar="N",
+            help="pages of a paged listing (page= or {page} in its URL) to read at most "
+            "(default: 20; setting NEWSARCHIVER_MAX_PAGES)",
+        )
+        super().add_options(parser)
+
+    def option_settings(self, args: argparse.Namespace) -> dict:
+        return {**super().option_settings(args), "NEWSARCHIVER_MAX_PAGES": args.max_pages}
+
+    def spider(self):
+        from newsarchiver.spiders.discover import DiscoverSpider
+
+        return DiscoverSpider
+
+    def spider_kwargs(self, args: argparse.Namespace) -> dict:
+        return {"listings": args.listings, "source_base": args.source_base or ""}

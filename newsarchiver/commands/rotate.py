@@ -1,0 +1,55 @@
+"""``newsarchiver rotate``: move older posts from _posts/ to old_post/."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+from newsarchiver.commands import FolderCommand, iso_date, positive_int
+from newsarchiver.runner import EXIT_FAILED, EXIT_OK
+
+
+class Command(FolderCommand):
+    name = "rotate"
+    help = "move older posts from _posts/ to old_post/"
+    description = (
+        "Move posts dated before the last N days (today counts as one) from DIR/_posts to "
+        "DIR/old_post. Nothing in old_post/ is ever overwritten."
+    )
+    quiet_help = "print only conflicts and skipped files"
+
+    def add_options(self, parser: argparse.ArgumentParser) -> None:
+        super().add_options(parser)
+        parser.add_argument(
+            "--keep-days", type=positive_int, default=3, metavar="N",
+            help="days of posts to keep in _posts/ (default: 3)",
+        )  # fmt: skip
+        parser.add_argument(
+            "--now", type=iso_date, metavar="YYYY-MM-DD",
+            help="the day to count from (default: today, Beijing time)",
+        )  # fmt: skip
+
+    def work(self, output: Path, args: argparse.Namespace) -> int:
+        from newsarchiver.maintenance import rotate
+
+        today = args.now or datetime.now(timezone(timedelta(hours=8))).date()
+        result = rotate(output, args.keep_days, today)
+        if not args.quiet or result.conflicts:
+            first_kept = today - timedelta(days=args.keep_days - 1)
+            print(
+                f"newsarchiver: {len(result.moved)} posts moved to {output / 'old_post'}, "
+                f"{result.kept} kept in _posts/ (from {first_kept}), "
+                f"{len(result.conflicts)} conflicts",
+                file=sys.stderr,
+            )
+        for name, why in result.skipped:
+            print(f"  SKIPPED {name}: {why}", file=sys.stderr)
+        for name in result.conflicts:
+            print(
+                f"  CONFLICT {name}: a different file of that name is already in old_post/; "
+                "left in _posts/",
+                file=sys.stderr,
+            )
+        return EXIT_FAILED if result.conflicts else EXIT_OK
