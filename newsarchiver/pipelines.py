@@ -119,7 +119,11 @@ class PostWriter:
         removed = storage.remove_stale_temp_files(self.output)
         if removed:
             logger.info("Removed %d temporary files left by an interrupted run", removed)
-        self.index = storage.ArchiveIndex(self.output).load()
+        self.index = (
+            storage.ArchiveIndex.of(self.crawler)
+            if self.crawler
+            else (storage.ArchiveIndex(self.output).load())
+        )
         self.staging = storage.staging_folder(self.output)
 
     def close_spider(self) -> None:

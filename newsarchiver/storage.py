@@ -165,6 +165,20 @@ class ArchiveIndex:
     def __init__(self, folder: Path) -> None:
         self.folder = folder
         self._paths: dict[str, str] = {}
+        self.added: set[str] = set()  # codes first written by this run
+
+    @classmethod
+    def of(cls, crawler) -> ArchiveIndex:
+        """The run's one index of ``NEWSARCHIVER_OUTPUT``, shared by the spider and the writer.
+
+        Loaded by whichever asks first (the writer, when it opens), so the
+        archive folder is scanned once per run.
+        """
+        index = getattr(crawler, "_newsarchiver_index", None)
+        if index is None:
+            index = cls(Path(crawler.settings.get("NEWSARCHIVER_OUTPUT"))).load()
+            crawler._newsarchiver_index = index
+        return index
 
     def load(self) -> ArchiveIndex:
         for sub in (OLD_POSTS, POSTS):  # _posts/ wins if a code is in both
@@ -189,7 +203,13 @@ class ArchiveIndex:
         relative = self._paths.get(code)
         return self.folder / relative if relative else None
 
+    def archived_before(self, code: str) -> bool:
+        """Whether ``code`` was in the folder when the run started."""
+        return code in self._paths and code not in self.added
+
     def record(self, code: str, path: Path) -> None:
+        if code not in self._paths:
+            self.added.add(code)
         self._paths[code] = str(path.relative_to(self.folder))
 
 

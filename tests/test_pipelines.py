@@ -83,3 +83,23 @@ def test_writer_new_unchanged_updated(tmp_path):
     assert not post.exists()
     assert [p.name for p in (tmp_path / "_posts").iterdir()] == ["2022-05-21-NW1.md"]
     assert (tmp_path / "category" / "hebeiribao.html").exists()
+
+
+def test_spider_and_writer_share_one_scan_of_the_archive(tmp_path, monkeypatch):
+    import os
+
+    from newsarchiver.spiders.share import ShareSpider
+
+    (tmp_path / "_posts").mkdir()
+    (tmp_path / "_posts" / "2022-05-20-OLD1.md").write_text("x")
+    crawler = get_crawler(ShareSpider, {"NEWSARCHIVER_OUTPUT": str(tmp_path)})
+    scans = []
+    real_scandir = os.scandir
+    monkeypatch.setattr(os, "scandir", lambda path: scans.append(path) or real_scandir(path))
+    writer = PostWriter.from_crawler(crawler)
+    writer.open_spider()
+    scanned_by_writer = len(scans)
+    crawler.spider = spider = ShareSpider.from_crawler(crawler)
+    assert spider.archived() is writer.index
+    assert "OLD1" in spider.archived()
+    assert len(scans) == scanned_by_writer  # the spider's skip scanned nothing again

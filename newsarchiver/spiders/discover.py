@@ -86,7 +86,7 @@ class DiscoverSpider(ShareSpider):
         self.crawler.stats.inc_value("newsarchiver/listing_pages")
         archived = self.archived()
         # Newest first: a page that holds an archived article reaches what earlier runs saw.
-        caught_up = archived is not None and any(code in archived for code in codes)
+        caught_up = archived is not None and any(archived.archived_before(c) for c in codes)
         urls = (share_url(source_base, quote(code, safe="")) for code in codes)
         yield from self.requests_for(urls)
         if codes and not caught_up:

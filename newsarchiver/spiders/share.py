@@ -6,7 +6,6 @@ import io
 import sys
 from collections.abc import AsyncIterator, Iterable, Iterator
 from functools import cached_property
-from pathlib import Path
 
 import scrapy
 from scrapy.http import Response
@@ -72,7 +71,6 @@ class ShareSpider(scrapy.Spider):
         super().__init__(**kwargs)
         self.urls = urls
         self.input = input
-        self._archived: ArchiveIndex | None = None
         self._codes: set[str] = set()  # asked for in this run: a repeat is a duplicate
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
@@ -85,13 +83,8 @@ class ShareSpider(scrapy.Spider):
         return self.crawler.settings.getbool("NEWSARCHIVER_REFRESH")
 
     def archived(self) -> ArchiveIndex | None:
-        """The codes already in the output folder; None with ``NEWSARCHIVER_REFRESH``."""
-        settings = self.crawler.settings
-        if self.refresh:
-            return None
-        if self._archived is None:
-            self._archived = ArchiveIndex(Path(settings.get("NEWSARCHIVER_OUTPUT"))).load()
-        return self._archived
+        """The run's index of the output folder (shared with the writer); None on refresh."""
+        return None if self.refresh else ArchiveIndex.of(self.crawler)
 
     def requests_for(self, urls: Iterable[str]) -> Iterator[scrapy.Request]:
         archived = self.archived()
