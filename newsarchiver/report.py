@@ -5,8 +5,11 @@ from __future__ import annotations
 import json
 import logging
 import sys
+import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
+from typing import IO
 
 from scrapy import signals as scrapy_signals
 from twisted.internet import task
@@ -18,19 +21,25 @@ logger = logging.getLogger(__name__)
 STATUSES = ("new", "updated", "unchanged")
 
 
+SHOWN_FAILURES = 1000  # failures kept for stderr and the log; the report file has all
+REPORT_LISTS = (*STATUSES, "duplicate", "failed")
+
+
 class RunReport:
     """Collects each URL's outcome; at the end logs the summary and writes the report.
 
-    Counts are always kept; the lists of codes only when a report file is asked
-    for (``NEWSARCHIVER_REPORT``), so a long run holds no per-article state.
+    The run holds counts and the first failures only: with a report file
+    (``NEWSARCHIVER_REPORT``) each outcome is spooled to a temporary file as it
+    comes, and the report is written from those at the end, so a run over a
+    million URLs holds no per-article state.
     """
 
     def __init__(self, report_path: str = "") -> None:
         self.report_path = report_path
-        self.counts = dict.fromkeys((*STATUSES, "failed", "duplicate"), 0)
-        self.codes: dict[str, list[str]] = {status: [] for status in (*STATUSES, "duplicate")}
-        self.failures: list[dict[str, str]] = []
+        self.counts = dict.fromkeys(REPORT_LISTS, 0)
+        self.failures: list[dict[str, str]] = []  # the first SHOWN_FAILURES
         self.warnings: list[str] = []
+        self._spools: dict[str, IO[bytes]] = {}
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -49,8 +58,31 @@ class RunReport:
 
     def add(self, status: str, code: str) -> None:
         self.counts[status] += 1
-        if self.report_path:
-            self.codes[status].append(code)
+        self._spool(status, code)
+
+    def _spool(self, key: str, entry: object) -> None:
+        if not self.report_path:
+            return
+        spool = self._spools.get(key)
+        if spool is None:
+            spool = self._spools[key] = tempfile.TemporaryFile(dir=Path(self.report_path).parent)
+        else:
+            spool.write(b",\n    ")
+        spool.write(json.dumps(entry, ensure_ascii=False).encode("utf-8"))
+
+    def report_chunks(self) -> Iterator[bytes]:
+        """The JSON report, in pieces read back from the spools."""
+        for number, key in enumerate(REPORT_LISTS):
+            yield f'{"," if number else "{"}\n  "{key}": ['.encode()
+            if spool := self._spools.get(key):
+                spool.seek(0)
+                yield b"\n    "
+                while chunk := spool.read(1 << 16):
+                    yield chunk
+                yield b"\n  "
+            yield b"]"
+        warnings = json.dumps(self.warnings, ensure_ascii=False)
+        yield f',\n  "warnings": {warnings}\n}}\n'.encode()
 
     def item_scraped(self, item) -> None:
         self.add(item.status or "unchanged", item.code)
@@ -81,16 +113,21 @@ class RunReport:
         for message in self.warnings:
             print(f"newsarchiver: warning: {message}", file=stream)
 
-    def print_failures(self, stream, limit: int = 1000) -> None:
+    def print_failures(self, stream, limit: int = SHOWN_FAILURES) -> None:
         """One line a failure, the first ``limit`` of them (the report file has all)."""
         for failure in self.failures[:limit]:
             print(f"  FAILED {failure['url']}: {failure['reason']}", file=stream)
-        if len(self.failures) > limit:
-            print(f"  ... and {len(self.failures) - limit} more failures", file=stream)
+        if self.counts["failed"] > limit:
+            more = self.counts["failed"] - limit
+            where = f"in {self.report_path}" if self.report_path else "with --report FILE"
+            print(f"  ... and {more} more failures (all listed {where})", file=stream)
 
     def article_failed(self, url: str, reason: str) -> None:
         self.counts["failed"] += 1
-        self.failures.append({"url": url, "reason": reason})
+        failure = {"url": url, "reason": reason}
+        if len(self.failures) < SHOWN_FAILURES:
+            self.failures.append(failure)
+        self._spool("failed", failure)
 
     @property
     def done(self) -> int:
@@ -100,13 +137,11 @@ class RunReport:
         keys = (*STATUSES, "failed") + (("duplicate",) if self.counts["duplicate"] else ())
         return ", ".join(f"{self.counts[key]} {key}" for key in keys)
 
-    def as_json(self) -> dict:
-        return {**self.codes, "failed": self.failures, "warnings": self.warnings}
-
     def spider_closed(self, spider, reason: str) -> None:
         if self.report_path:
-            data = json.dumps(self.as_json(), ensure_ascii=False, indent=2) + "\n"
-            atomic_write(Path(self.report_path), data.encode("utf-8"))
+            atomic_write(Path(self.report_path), self.report_chunks())
+            for spool in self._spools.values():
+                spool.close()
         # Marked, so the CLI (which prints the same on stderr) can leave them out there.
         marked = {"newsarchiver_summary": True}
         logger.info("Summary: %s (%s)", self.summary(), reason, extra=marked)

@@ -8,6 +8,7 @@ import os
 import re
 import socket
 import time
+from collections.abc import Iterable
 from pathlib import Path
 
 POSTS = "_posts"
@@ -22,8 +23,10 @@ _TEMP_NAME = re.compile(re.escape(TEMP_PREFIX) + r"(\w+)-(\d+)-\d+\.tmp")
 STALE_AFTER = 24 * 3600  # a temporary file of another host this old is abandoned
 
 
-def atomic_write(path: Path, data: bytes, staging: Path | None = None, fsync: bool = True) -> None:
-    """Write ``data`` to ``path`` so a reader sees the old file or the new, never half.
+def atomic_write(
+    path: Path, data: bytes | Iterable[bytes], staging: Path | None = None, fsync: bool = True
+) -> None:
+    """Write ``data`` (bytes, or pieces of it) to ``path``: readers see the old file or the new.
 
     The bytes go to a temporary file, flushed to disk, then renamed over
     ``path``. The temporary file lives in ``staging`` (a folder on the same
@@ -46,9 +49,10 @@ def atomic_write(path: Path, data: bytes, staging: Path | None = None, fsync: bo
             folder.mkdir(parents=True, exist_ok=True)
     try:
         try:
-            view = memoryview(data)
-            while view:
-                view = view[os.write(fd, view) :]
+            for chunk in [data] if isinstance(data, bytes) else data:
+                view = memoryview(chunk)
+                while view:
+                    view = view[os.write(fd, view) :]
             if fsync:
                 os.fsync(fd)
         finally:

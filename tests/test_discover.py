@@ -189,3 +189,40 @@ def test_moving_listing_fetches_each_code_once_and_a_failed_page_costs_only_itse
     assert set(data_requests.values()) == {1}
     assert len(posts(tmp_path / "o")) == 40 - 9
     assert len(data["duplicate"]) == 2  # the repeats at the top of pages 4 and 5 (page 3's is new)
+
+
+def test_sample_site_command_prints_a_paged_newest_first_listing_discover_reads(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT, free_port
+
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "newsarchiver", "sample-site", "--port", str(free_port())],
+        stdout=subprocess.PIPE, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )  # fmt: skip
+    try:
+        lines = []
+        while not lines or not lines[-1].startswith("Press Ctrl-C"):
+            lines.append(proc.stdout.readline().strip())
+        listing = next(line.split()[0] for line in lines if "GetNewsList.do?page=1" in line)
+        from urllib.request import urlopen
+
+        from newsarchiver.extract import parse_time
+
+        with urlopen(listing.replace("size=5", "size=50"), timeout=10) as answer:
+            shown = [parse_time(e["showtime"]) for e in json.load(answer)["nodeList"]]
+        assert len(shown) == len(ARTICLES) and shown == sorted(shown, reverse=True)
+        report = tmp_path / "r.json"
+        out = tmp_path / "o"
+        first = run_cli("discover", listing, "-o", str(out), "--report", str(report))
+        assert first.code == 0, first.stderr
+        assert len(posts(out)) == len(ARTICLES)
+        again = run_cli("discover", listing, "-o", str(out), "--report", str(report))
+        assert again.code == 0 and "0 new" in again.stderr
+        # Newest first: the second run stops on page 1, whose 5 articles are archived.
+        assert len(json.loads(report.read_text("utf-8"))["unchanged"]) == 5
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)

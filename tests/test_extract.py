@@ -162,3 +162,23 @@ def test_json_nested_too_deep_is_an_extract_error_not_a_crash():
         codes_from_listing(b'{"nodeList": ' + deep + b"}")
     with pytest.raises(ExtractError, match="nested too deep"):
         article_from_json(b'{"text": ' + deep + b"}", "C1", "u")
+
+
+def test_a_listing_of_200000_entries_is_read_without_building_them():
+    import tracemalloc
+
+    entry = '{"infocode": "NW%014d", "title": "%s", "showtime": "2022-05-20 10:00:00"}'
+    body = (
+        '{"total": 200000, "nodeList": ['
+        + ",".join(entry % (n, "标题摘要" * 40) for n in range(200_000))
+        + "]}"
+    ).encode()
+    tracemalloc.start()
+    try:
+        codes = codes_from_listing(body)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert len(codes) == 200_000 and codes[-1] == "NW00000000199999"
+    # The codes themselves are ~16 MB; a parsed tree of the entries is over 250 MB.
+    assert peak < 40 * 1024 * 1024, peak / 1e6

@@ -222,3 +222,16 @@ def test_worker_without_redis_fails_at_once_with_one_line(tmp_path):
     assert result.code == 4, result.stderr
     (line,) = result.stderr.strip().splitlines()
     assert line.startswith(f"newsarchiver: cannot use Redis at {url}")
+
+
+def test_report_lists_every_url_once_and_stderr_keeps_to_the_first_thousand(tmp_path):
+    report = tmp_path / "r.json"
+    bad = [f"http://127.0.0.1/not-a-share-url/{n}" for n in range(1200)]
+    result = run_cli("crawl", *bad, "-o", str(tmp_path / "o"), "--report", str(report), "-q")
+    assert result.code == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 + 1000 + 1  # summary, the first 1,000 failures, how many more
+    assert lines[-1] == f"  ... and 200 more failures (all listed in {report})"
+    data = json.loads(report.read_text("utf-8"))
+    assert [f["url"] for f in data["failed"]] == bad
+    assert data["new"] == data["updated"] == data["unchanged"] == data["duplicate"] == []

@@ -301,13 +301,19 @@ class SampleSite:
 
 
 def serve(port: int = 8800, host: str = "127.0.0.1") -> None:
-    """Serve the sample site until interrupted (``newsarchiver sample-site``)."""
-    site = SampleSite(host=host, port=port)
+    """Serve the sample site until interrupted (``newsarchiver sample-site``).
+
+    Its listing is newest first, as the real one: ``discover`` pages it until caught up.
+    """
+    from newsarchiver.extract import parse_time
+
+    newest_first = sorted(ARTICLES, key=lambda a: parse_time(a.showtime), reverse=True)
+    site = SampleSite(newest_first, host=host, port=port)
     print(f"Sample finews site on {site.base_url} ({len(site.articles)} articles). Share URLs:")
     for url in site.share_urls():
         print(f"  {url}")
-    print("Listing (paged, in the site's order; newsarchiver discover reads page after page):")
-    print(f"  {site.listing_url(1, 5)}")
+    print("Listing (paged, newest first; newsarchiver discover reads page after page):")
+    print(f"  {site.listing_url(1, 5)}  (5 a page: {len(site.articles) // 5 + 1} pages)")
     print("Press Ctrl-C to stop.", flush=True)
     try:
         site.server.serve_forever()
