@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import scrapy
 
+SHARE_PATH = "/html_News/NewsShare.html?infoCode="
+DATA_PATH = "/NewsData/GetNewsText.do?id="
+
 
 class BareSpider(scrapy.Spider):
     name = "bare"
@@ -15,15 +18,16 @@ class BareSpider(scrapy.Spider):
         "LOGSTATS_INTERVAL": 0,
     }
 
-    def __init__(self, input: str = "", base: str = "", **kwargs):
+    def __init__(self, input: str = "", **kwargs):
         super().__init__(**kwargs)
-        self.input, self.base = input, base
+        self.input = input
 
+    # Scrapy 2.13+ calls start(), not start_requests(): a spider without it fetches nothing.
     async def start(self):
         with open(self.input, encoding="utf-8") as handle:
             for line in handle:
-                code = line.rsplit("=", 1)[1].strip()
-                yield scrapy.Request(f"{self.base}/NewsData/GetNewsText.do?id={code}")
+                base, _, code = line.strip().partition(SHARE_PATH)
+                yield scrapy.Request(f"{base}{DATA_PATH}{code}")
 
     def parse(self, response):
         return None

@@ -1,26 +1,28 @@
-"""newsarchiver's benchmark: end to end against the framework's ceiling and the old script.
+"""newsarchiver's benchmark: the pipeline's cost against bare Scrapy.
 
-    python benchmarks/bench.py --articles 5000
-    python benchmarks/bench.py --articles 5000 --latency 0.05 --concurrency 32
+    python3 benchmarks/bench.py                          # N=3000, concurrency 32, 5 pairs
+    python3 benchmarks/bench.py --memory 2000,20000,100000
+    python3 benchmarks/bench.py --profile                # where the CPU goes, per stage
 
-Starts a finews-compatible server on 127.0.0.1 with N generated articles the
-size of the golden one (optional latency per response), then runs, one after
-the other, and prints side by side:
+Serves N generated articles from nginx (see origin.py; the Python sample site
+when nginx is missing, and it says so), writes output on tmpfs where there is
+one, and runs, interleaved, ``--pairs`` times:
 
-  a. newsarchiver end to end (share URLs in, posts on disk), as a subprocess;
-  b. a bare Scrapy spider that only downloads the same data endpoint URLs;
-  c. a loop in the style of the old archive's script: sequential requests.get,
-     json.loads, string formatting, a file write per article (on the first
-     --baseline-articles articles: its rate does not depend on N);
+  e2e   newsarchiver end to end (share URLs in, posts on disk), a subprocess;
+  bare  a bare Scrapy spider that only downloads the same data endpoint URLs.
 
-with articles/s and each run's peak RSS, and the ratios a/b and a/c.
+Each pair's rate (articles/s) and CPU seconds are printed, then the medians and
+the ratios e2e/bare (rate) and bare/e2e (CPU). Counts are checked, not only
+times: a run that did not write every post, or asked for any article more or
+less than once, is reported and makes the exit code 1.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import os
+import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -30,156 +32,186 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(HERE))
 
-from newsarchiver.sample_site import SampleSite  # noqa: E402
-from newsarchiver.sample_site.articles import generated  # noqa: E402
+from origin import Origin, origin, scratch_folder  # noqa: E402
+from profile_stages import profile  # noqa: E402
 
-
-def run_child(args: list[str], cwd: Path | None = None) -> tuple[float, float, float]:
-    """Run a command; return (seconds, peak RSS in MB, CPU seconds)."""
-    started = time.perf_counter()
-    proc = subprocess.Popen(
-        args,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-        cwd=cwd,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    _, status, usage = os.wait4(proc.pid, 0)
-    elapsed = time.perf_counter() - started
-    err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
-    code = os.waitstatus_to_exitcode(status)
-    if code != 0:
-        print(f"  ! {args[2:4]} exited {code}: {err[-500:]}", file=sys.stderr)
-    return elapsed, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime
+PYTHONPATH = [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
 
 
-def old_script(base: str, codes: list[str], folder: Path) -> None:
-    """What the old archive's script did, per article, one after the other."""
-    import requests
+class Run:
+    """One child process: wall seconds, CPU seconds, peak RSS in MB."""
 
-    folder.mkdir(parents=True, exist_ok=True)
-    for code in codes:
-        data = json.loads(requests.get(f"{base}/NewsData/GetNewsText.do?id={code}").text)
-        text = data["text"].replace("\u3000\u3000", "")
-        outlet = data["medianame"]
-        post = (
-            '---\nlayout: post\ntitle: "'
-            + data["title"]
-            + '"\ndate: '
-            + data["showtime"]
-            + " +0800\ncategories: hebeiribao\ntags: "
-            + outlet
-            + "新闻\n---\n"
-            + text
-            + "\n\n<http://finews.zning.xyz/html_News/NewsShare.html?infoCode="
-            + code
-            + ">\n\n"
-            "[返回" + outlet + "新闻](//finews.withounder.com/category/hebeiribao.html)｜"
-            "[返回首页](//finews.withounder.com/)"
+    def __init__(self, args: list[str], cwd: Path | None = None) -> None:
+        started = time.perf_counter()
+        proc = subprocess.Popen(
+            args,
+            env={**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), *PYTHONPATH])},
+            cwd=cwd,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
         )
-        with open(folder / f"{data['showtime'][:10]}-{code}.md", "w", encoding="utf-8") as f:
-            f.write(post)
+        _, status, usage = os.wait4(proc.pid, 0)
+        self.seconds = time.perf_counter() - started
+        self.cpu = usage.ru_utime + usage.ru_stime
+        self.rss = usage.ru_maxrss / 1024
+        self.code = os.waitstatus_to_exitcode(status)
+        self.error = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
+
+
+def e2e_args(urls: Path, output: Path, concurrency: int) -> list[str]:
+    return [
+        sys.executable,
+        "-m",
+        "newsarchiver",
+        "crawl",
+        "--input",
+        str(urls),
+        "--output",
+        str(output),
+        "--concurrency",
+        str(concurrency),
+        "--quiet",
+    ]
+
+
+class Bench:
+    def __init__(self, server: Origin, work: Path, count: int, concurrency: int) -> None:
+        self.server, self.work, self.count = server, work, count
+        self.concurrency = concurrency
+        self.urls = work / "urls.txt"
+        self.problems: list[str] = []
+
+    def write_urls(self, codes: list[str]) -> None:
+        self.urls.write_text("".join(self.server.share_url(c) + "\n" for c in codes))
+
+    def check(self, what: str, run: Run, requests: int, written: int | None = None) -> None:
+        if run.code != 0:
+            self.problems.append(f"{what} exited {run.code}: {run.error.strip()[-400:]}")
+        if requests != self.count:
+            self.problems.append(f"{what}: {requests} requests for {self.count} articles")
+        if written is not None and written != self.count:
+            self.problems.append(f"{what}: {written} posts written of {self.count}")
+
+    def e2e(self) -> Run:
+        output = self.work / "out"
+        before = self.server.requests()
+        run = Run(e2e_args(self.urls, output, self.concurrency))
+        written = len(os.listdir(output / "_posts")) if (output / "_posts").is_dir() else 0
+        self.check("e2e", run, self.server.requests() - before, written)
+        shutil.rmtree(output, ignore_errors=True)
+        return run
+
+    def bare(self) -> Run:
+        before = self.server.requests()
+        # Run outside the project folder, so Scrapy's defaults apply, not ours.
+        run = Run(
+            [
+                sys.executable,
+                "-m",
+                "scrapy",
+                "runspider",
+                str(HERE / "bare_spider.py"),
+                "-a",
+                f"input={self.urls}",
+                "-s",
+                f"CONCURRENT_REQUESTS={self.concurrency}",
+                "-s",
+                f"CONCURRENT_REQUESTS_PER_DOMAIN={self.concurrency}",
+            ],
+            cwd=self.work,
+        )
+        self.check("bare", run, self.server.requests() - before)
+        return run
+
+
+def pairs(bench: Bench, count: int) -> None:
+    rows: list[tuple[Run, Run]] = []
+    print(
+        f"{'pair':>4}  {'e2e/s':>7} {'bare/s':>7} {'rate':>5}  {'e2e CPU':>8} {'bare CPU':>8} {'CPU':>5}"
+    )
+    for number in range(1, count + 1):
+        # Alternate which goes first, so neither always has the warmer caches.
+        if number % 2:
+            e2e, bare = bench.e2e(), bench.bare()
+        else:
+            bare, e2e = bench.bare(), bench.e2e()
+        rows.append((e2e, bare))
+        n = bench.count
+        print(
+            f"{number:>4}  {n / e2e.seconds:7.0f} {n / bare.seconds:7.0f} "
+            f"{bare.seconds / e2e.seconds:5.2f}  {e2e.cpu:7.2f}s {bare.cpu:7.2f}s "
+            f"{bare.cpu / e2e.cpu:5.2f}",
+            flush=True,
+        )
+    n = bench.count
+    e2e_rate = statistics.median(n / e.seconds for e, _ in rows)
+    bare_rate = statistics.median(n / b.seconds for _, b in rows)
+    e2e_cpu = statistics.median(e.cpu for e, _ in rows)
+    bare_cpu = statistics.median(b.cpu for _, b in rows)
+    print(
+        f"median {e2e_rate:5.0f} {bare_rate:7.0f} {e2e_rate / bare_rate:5.2f}  "
+        f"{e2e_cpu:7.2f}s {bare_cpu:7.2f}s {bare_cpu / e2e_cpu:5.2f}"
+    )
+    print(
+        f"e2e/bare rate {e2e_rate / bare_rate:.2f} (target >= 0.9), "
+        f"bare/e2e CPU {bare_cpu / e2e_cpu:.2f} (target >= 0.8); "
+        f"CPU per article: e2e {e2e_cpu / n * 1000:.2f} ms, bare {bare_cpu / n * 1000:.2f} ms; "
+        f"peak RSS e2e {max(e.rss for e, _ in rows):.0f} MB, bare {max(b.rss for _, b in rows):.0f} MB"
+    )
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--articles", "-n", type=int, default=5000, help="N (default 5000)")
-    parser.add_argument("--latency", type=float, default=0.0, help="seconds per response")
-    parser.add_argument("--concurrency", type=int, default=16, help="for a and b (default 16)")
-    parser.add_argument(
-        "--baseline-articles",
-        type=int,
-        default=1000,
-        help="articles for c, the sequential loop (default 1000)",
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--skip", default="", help="runs to skip, e.g. 'c' or 'bc'")
+    parser.add_argument("--articles", "-n", type=int, default=3000, help="N (default 3000)")
+    parser.add_argument("--concurrency", type=int, default=32, help="for both runs (default 32)")
+    parser.add_argument("--pairs", type=int, default=5, help="interleaved pairs (default 5)")
+    parser.add_argument(
+        "--memory",
+        metavar="N,N,...",
+        help="instead of pairs: the e2e run's peak RSS at each N (e.g. 2000,20000,100000)",
+    )
+    parser.add_argument(
+        "--profile", action="store_true", help="instead of pairs: one e2e run under py-spy"
+    )
+    parser.add_argument(
+        "--python-origin", action="store_true", help="serve from the Python sample site"
+    )
     opts = parser.parse_args()
 
-    articles = generated(opts.articles)
-    results: dict[str, tuple[float, float]] = {}
-    with (
-        tempfile.TemporaryDirectory(prefix="newsarchiver-bench-") as tmp,
-        SampleSite(articles, latency=opts.latency) as site,
-    ):
+    sizes = [int(n) for n in opts.memory.split(",")] if opts.memory else [opts.articles]
+    with tempfile.TemporaryDirectory(prefix="newsarchiver-bench-", dir=scratch_folder()) as tmp:
         work = Path(tmp)
-        urls = work / "urls.txt"
-        urls.write_text("\n".join(site.share_urls()) + "\n", encoding="utf-8")
-        size = len(json.dumps(articles[0].json(), ensure_ascii=False).encode())
-        print(
-            f"server {site.base_url}: {opts.articles} articles of {size} bytes, "
-            f"latency {opts.latency * 1000:.0f} ms, concurrency {opts.concurrency}"
-        )
-
-        if "a" not in opts.skip:
-            site.requests.clear()
-            seconds, rss, cpu = run_child(
-                [
-                    sys.executable,
-                    "-m",
-                    "newsarchiver",
-                    "crawl",
-                    "--input",
-                    str(urls),
-                    "--output",
-                    str(work / "a"),
-                    "--concurrency",
-                    str(opts.concurrency),
-                    "--quiet",
-                ]
-            )
-            written = len(os.listdir(work / "a" / "_posts"))
-            requests = sum(site.requests.values())
-            results["a"] = (written / seconds, rss)
+        with origin(max(sizes), work, python=opts.python_origin) as server:
             print(
-                f"a. newsarchiver end to end   {written / seconds:8.1f} articles/s  "
-                f"peak RSS {rss:6.1f} MB  ({written} posts, {requests} requests, "
-                f"{seconds:.1f} s, CPU {cpu / max(written, 1) * 1000:.2f} ms/article)"
+                f"origin: {server.name} at {server.base_url}; output in {work} "
+                f"({'tmpfs' if str(work).startswith('/dev/shm') else 'disk'}); "
+                f"concurrency {opts.concurrency}; origin CPU is not the client's"
             )
-        if "b" not in opts.skip:
-            site.requests.clear()
-            # Run outside the project folder, so Scrapy's defaults apply, not ours.
-            seconds, rss, cpu = run_child(
-                [
-                    sys.executable,
-                    "-m",
-                    "scrapy",
-                    "runspider",
-                    str(HERE / "bare_spider.py"),
-                    "-a",
-                    f"input={urls}",
-                    "-a",
-                    f"base={site.base_url}",
-                    "-s",
-                    f"CONCURRENT_REQUESTS={opts.concurrency}",
-                    "-s",
-                    f"CONCURRENT_REQUESTS_PER_DOMAIN={opts.concurrency}",
-                ],
-                cwd=work,
-            )
-            fetched = sum(site.requests.values())
-            results["b"] = (fetched / seconds, rss)
-            print(
-                f"b. bare Scrapy, download only {fetched / seconds:8.1f} articles/s  "
-                f"peak RSS {rss:6.1f} MB  ({fetched} requests, {seconds:.1f} s, "
-                f"CPU {cpu / max(fetched, 1) * 1000:.2f} ms/article)"
-            )
-        if "c" not in opts.skip:
-            codes = [a.code for a in articles[: opts.baseline_articles]]
-            started = time.perf_counter()
-            old_script(site.base_url, codes, work / "c")
-            seconds = time.perf_counter() - started
-            results["c"] = (len(codes) / seconds, 0.0)
-            print(
-                f"c. old script, sequential     {len(codes) / seconds:8.1f} articles/s  "
-                f"({len(codes)} articles, {seconds:.1f} s)"
-            )
-
-    if "a" in results and "b" in results:
-        print(f"a/b = {results['a'][0] / results['b'][0]:.2f}")
-    if "a" in results and "c" in results:
-        print(f"a/c = {results['a'][0] / results['c'][0]:.1f}")
-    return 0
+            bench = Bench(server, work, opts.articles, opts.concurrency)
+            started_cpu = server.cpu()
+            if opts.memory:
+                print(f"{'N':>7}  {'articles/s':>10}  {'peak RSS':>9}")
+                for size in sizes:
+                    bench.count = size
+                    bench.write_urls(server.codes(size))
+                    run = bench.e2e()
+                    print(f"{size:>7}  {size / run.seconds:10.0f}  {run.rss:7.1f} MB", flush=True)
+            elif opts.profile:
+                bench.write_urls(server.codes(opts.articles))
+                profile(e2e_args(bench.urls, work / "out", opts.concurrency), ROOT, work)
+            else:
+                print(f"N = {opts.articles}, {opts.pairs} interleaved pairs")
+                bench.write_urls(server.codes(opts.articles))
+                pairs(bench, opts.pairs)
+            if server.cpu():
+                print(f"origin CPU: {server.cpu() - started_cpu:.2f} s in all")
+    for problem in bench.problems:
+        print(f"! {problem}", file=sys.stderr)
+    return 1 if bench.problems else 0
 
 
 if __name__ == "__main__":

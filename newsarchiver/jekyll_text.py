@@ -40,6 +40,8 @@ _CLOSE = re.compile(rf"</({_NAME})\s*>", re.S)
 _COMMENT = re.compile(r"<!--.*?-->", re.S)
 _INSTRUCTION = re.compile(r"<\?.*?\?>", re.S)
 _RAW_START = re.compile(rf"<(?:{_NAME}|/|!--|\?)")
+# ``<p>`` with no attributes: what _TAG reads with an empty attribute list.
+_BARE_TAG = re.compile(r"<([A-Za-z][A-Za-z0-9]*)>")
 _BLANK = re.compile(r"(?:[ \t]*(?:\n|\Z))*")
 _TRAILING = re.compile(r"[ \t]*\n")
 _INDENT = re.compile(r" {0,3}")
@@ -60,6 +62,13 @@ def _raw_element_end(text: str, pos: int, name: str) -> int | None:
     """Where kramdown's raw HTML parser closes ``name`` opened before ``pos``; None: never."""
     stack = [name]
     while stack:
+        # Shortcut for the usual case: the next markup closes the open element.
+        nxt = text.find("<", pos)
+        closing = f"</{stack[-1]}>"
+        if nxt >= 0 and text.startswith(closing, nxt):
+            stack.pop()
+            pos = nxt + len(closing)
+            continue
         found = _RAW_START.search(text, pos)
         if not found:
             return None  # kramdown auto-closes at the end, swallowing what follows
@@ -98,14 +107,14 @@ def kramdown_keeps(body: str) -> bool:
         if match := _COMMENT.match(body, pos):
             pos = match.end()
         else:
-            match = _TAG.match(body, pos)
+            match = _BARE_TAG.match(body, pos) or _TAG.match(body, pos)
             if not match or match.group(1).lower() in SPAN_ELEMENTS:
                 return False
-            if _MARKDOWN_ATTRIBUTE.search(match.group(2)):
+            if match.re is _TAG and _MARKDOWN_ATTRIBUTE.search(match.group(2)):
                 return False
             pos = match.end()
             name = match.group(1).lower()
-            if not match.group(4) and name not in WITHOUT_BODY:
+            if (match.re is _BARE_TAG or not match.group(4)) and name not in WITHOUT_BODY:
                 end = _raw_element_end(body, pos, name)
                 if end is None:
                     return False

@@ -63,6 +63,9 @@ SAFE_TAGS = frozenset(nh3.ALLOWED_TAGS) | frozenset(
 
 _WS = "\t\n\f\r "
 _TAG_OPEN = re.compile(r"<(/?)([A-Za-z][^\t\n\f\r />]*)")
+# Most tags of an article are ``<p>`` and ``</p>``: read without the attribute loop.
+_BARE_TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9]*)>")
+_NO_ATTRIBUTES: tuple = ()
 _ATTRIBUTE = re.compile(
     r"[\t\n\f\r /]*(?:([^\t\n\f\r />][^\t\n\f\r /=>]*)"
     r"(?:[\t\n\f\r ]*=[\t\n\f\r ]*(\"[^\"]*\"|'[^']*'|[^\t\n\f\r >]*))?)?"
@@ -76,7 +79,7 @@ class BrokenMarkup(ValueError):
     """The body cannot be cut safely (an unclosed comment or removed element)."""
 
 
-@dataclass
+@dataclass(slots=True)
 class Tag:
     start: int
     end: int
@@ -84,7 +87,7 @@ class Tag:
     closing: bool
     self_closing: bool = False
     # (name lower case, value as written without quotes, span start, span end)
-    attributes: list[tuple[str, str, int, int]] = field(default_factory=list)
+    attributes: list[tuple[str, str, int, int]] | tuple = field(default_factory=list)
 
 
 def _read_tag(html: str, pos: int, match: re.Match[str]) -> Tag:
@@ -138,11 +141,13 @@ def tokens(html: str) -> Iterator[tuple[str, int, int, Tag | None]]:
             yield "comment", pos, end + 1, None
             pos = end + 1
             continue
-        match = _TAG_OPEN.match(html, pos)
-        if not match:
+        if bare := _BARE_TAG.match(html, pos):
+            tag = Tag(pos, bare.end(), bare[2].lower(), bool(bare[1]), False, _NO_ATTRIBUTES)
+        elif match := _TAG_OPEN.match(html, pos):
+            tag = _read_tag(html, pos, match)
+        else:
             pos += 1  # a lone '<' is text
             continue
-        tag = _read_tag(html, pos, match)
         yield ("end" if tag.closing else "start"), tag.start, tag.end, tag
         pos = tag.end
         if not tag.closing and (tag.name in RAW_TEXT or tag.name in RCDATA):

@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-import asyncio
-
 import pytest
 from scrapy.exceptions import DropItem
 from scrapy.utils.test import get_crawler
@@ -70,7 +68,7 @@ def test_writer_new_unchanged_updated(tmp_path):
     def write(**changes):
         item = ArticleValidator().process_item(article(**changes))
         item = OutletAttributor().process_item(BodyCleaner().process_item(item))
-        return asyncio.run(writer.process_item(item))
+        return writer.process_item(item)
 
     assert write().status == "new"
     post = tmp_path / "_posts" / "2022-05-20-NW1.md"

@@ -199,6 +199,10 @@ ARTICLES: list[SampleArticle] = [
 BY_CODE = {article.code: article for article in ARTICLES}
 
 
+def generated_code(number: int) -> str:
+    return f"GEN{number:010d}"
+
+
 def generated(count: int, start: int = 0) -> list[SampleArticle]:
     """``count`` articles the size of the golden one, for load tests and the benchmark.
 
@@ -207,7 +211,7 @@ def generated(count: int, start: int = 0) -> list[SampleArticle]:
     body = ARTICLES[0].text
     return [
         SampleArticle(
-            code=f"GEN{number:010d}",
+            code=generated_code(number),
             title=f"生成的文章 {number}",
             showtime=f"2022-05-{1 + number % 28:02d} {number % 24:02d}:{number % 60:02d}:07",
             medianame="河北日报",
