@@ -22,6 +22,7 @@ from newsarchiver.extract import (
     share_url,
 )
 from newsarchiver.failures import describe_failure
+from newsarchiver.items import Article
 from newsarchiver.storage import ArchiveIndex
 
 
@@ -122,33 +123,39 @@ class ShareSpider(scrapy.Spider):
             dont_filter=self.refresh,
         )
 
-    def parse_data(self, response: Response, url: str, base: str, code: str):
+    # The callbacks return their one item or request instead of yielding it:
+    # Scrapy reads a generator callback's source (ast) for each response when
+    # the callback is a bound method, which cost more than parsing the article.
+    def parse_data(
+        self, response: Response, url: str, base: str, code: str
+    ) -> Article | scrapy.Request:
         try:
-            yield article_from_json(response.body, code, url)
+            return article_from_json(response.body, code, url)
         except ExtractError as exc:
             self.forget(response.request)
-            yield self.page_request(base, code, url, f"data endpoint: {exc}")
+            return self.page_request(base, code, url, f"data endpoint: {exc}")
 
-    def data_failed(self, failure: Failure):
+    def data_failed(self, failure: Failure) -> scrapy.Request | None:
         self.forget(failure.request)
         kwargs = failure.request.cb_kwargs
         reason = describe_failure(failure)
         if failure.check(scrapy.spidermiddlewares.httperror.HttpError):
             # The host answered, just not with the article: try its share page.
-            yield self.page_request(
+            return self.page_request(
                 kwargs["base"], kwargs["code"], kwargs["url"], f"data endpoint: {reason}"
             )
-        else:
-            self.fail(kwargs["url"], reason)
+        self.fail(kwargs["url"], reason)
+        return None
 
-    def parse_page(self, response: Response, url: str, code: str, why: str):
+    def parse_page(self, response: Response, url: str, code: str, why: str) -> Article | None:
         content_type = response.headers.get("Content-Type", b"").decode("latin-1")
         text = decode_page(response.body, content_type)
         try:
-            yield article_from_page(text, code, url)
+            return article_from_page(text, code, url)
         except ExtractError as exc:
             self.forget(response.request)
             self.fail(url, f"{why}; share page: {exc}")
+            return None
 
     def page_failed(self, failure: Failure) -> None:
         self.forget(failure.request)
