@@ -5,6 +5,7 @@ from __future__ import annotations
 import errno
 import logging
 import os
+import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
@@ -18,25 +19,38 @@ logger = logging.getLogger(__name__)
 TAG_SUFFIX = "新闻"
 
 
-def front_matter(path: Path) -> dict:
-    """The YAML front matter of a post; ValueError if it has none that parses."""
-    with open(path, encoding="utf-8") as handle:
-        if handle.readline() != "---\n":
+HEAD_BYTES = 4096  # the archive's front matter fits; longer ones are read on
+# The archive's own front matter, as the exporter writes it: a double-quoted
+# title without escapes, and category and tag labels that YAML reads as the
+# plain strings they are. Anything else is read by YAML.
+_OWN_FORMAT = re.compile(
+    r"layout: post\n"
+    r'title: "[^"\\\x00-\x08\x0a-\x1f\x7f-\x84\x86-\x9f\ud800-\udfff\ufffe\uffff]*"\n'
+    r"date: \d{4}-\d\d-\d\d \d\d:\d\d:\d\d \+0800\n"
+    r"categories: ([^\W\d_][\w-]*)\n"
+    r"tags: ([^\W\d_][\w-]*)\n"
+)
+# What YAML 1.1 reads as a boolean or null although it is spelled like a word.
+_YAML_WORDS = frozenset("y n yes no true false on off null".split())
+
+
+def read_front_matter(path: Path) -> str:
+    """The text between a post's ``---`` lines; ValueError if there is none."""
+    with open(path, "rb") as handle:
+        data = handle.read(HEAD_BYTES)
+        if not data.startswith(b"---\n"):
             raise ValueError("no front matter")
-        lines = []
-        for line in handle:
-            if line.rstrip("\n") == "---":
-                break
-            lines.append(line)
-        else:
-            raise ValueError("front matter not closed")
-    try:
-        data = yaml.safe_load("".join(lines))
-    except yaml.YAMLError as exc:
-        raise ValueError(f"front matter is not valid YAML ({exc})") from None
-    if not isinstance(data, dict):
-        raise ValueError("front matter is not a mapping")
-    return data
+        at = 3
+        while (end := data.find(b"\n---\n", at)) < 0:
+            more = handle.read(1 << 16)
+            if not more:
+                if data.endswith(b"\n---"):
+                    end = len(data) - 4
+                    break
+                raise ValueError("front matter not closed")
+            at = max(3, len(data) - 4)
+            data += more
+    return data[4 : end + 1].decode("utf-8")
 
 
 def _single(value) -> str:
@@ -45,6 +59,24 @@ def _single(value) -> str:
     if not isinstance(value, str) or not value:
         raise ValueError(f"expected one value, found {value!r}")
     return value
+
+
+def post_category(path: Path) -> tuple[str, str]:
+    """``(category slug, outlet)`` of a post: a regular expression for the archive's own
+    front matter, YAML for any other."""
+    text = read_front_matter(path)
+    own = _OWN_FORMAT.fullmatch(text)
+    if own and own[1].lower() not in _YAML_WORDS and own[2].lower() not in _YAML_WORDS:
+        slug, tag = own[1], own[2]
+    else:
+        try:
+            meta = yaml.safe_load(text)
+        except yaml.YAMLError as exc:
+            raise ValueError(f"front matter is not valid YAML ({exc})") from None
+        if not isinstance(meta, dict):
+            raise ValueError("front matter is not a mapping")
+        slug, tag = _single(meta.get("categories")), _single(meta.get("tags"))
+    return slug, tag.removesuffix(TAG_SUFFIX)
 
 
 @dataclass
@@ -66,9 +98,7 @@ def rebuild_categories(output: Path) -> CategoryResult:
             if not storage.POST_NAME.fullmatch(path.name):
                 continue
             try:
-                meta = front_matter(path)
-                slug = _single(meta.get("categories"))
-                outlet = _single(meta.get("tags")).removesuffix(TAG_SUFFIX)
+                slug, outlet = post_category(path)
                 storage.category_page(output, slug)  # refuses names that leave the folder
             except (ValueError, OSError) as exc:
                 result.errors.append((str(path), str(exc)))
