@@ -17,7 +17,7 @@ from pathlib import Path
 
 # (stage, markers in a py-spy frame "function (file:line)"), most specific first.
 STAGES: list[tuple[str, tuple[str, ...]]] = [
-    ("write (I/O thread)", ("store (newsarchiver/pipelines.py", "atomic_write", "read_bytes")),
+    ("write (post files)", ("store (newsarchiver/pipelines.py", "atomic_write", "read_bytes")),
     ("thread hop", ("threadpool", "_worker (threading.py", "deferToThread", "callFromThread")),
     ("JSON", ("article_from_json",)),
     ("validation", ("ArticleValidator",)),
@@ -43,7 +43,7 @@ def stage_of(stack: str) -> str:
     return OTHER
 
 
-def profile(args: list[str], root: Path, work: Path, rate: int = 250) -> int:
+def profile(args: list[str], root: Path, work: Path, articles: int, rate: int = 250) -> int:
     """Run ``args`` under py-spy and print the share of samples in each stage."""
     spy = shutil.which("py-spy")
     if spy is None:
@@ -64,12 +64,13 @@ def profile(args: list[str], root: Path, work: Path, rate: int = 250) -> int:
         if stack:
             samples[stage_of(stack)] += int(count)
     total = sum(samples.values()) or 1
-    print(f"{'stage':<40} {'share of CPU samples':>20}")
+    print(f"{'stage':<40} {'share of samples':>16} {'ms per article':>15}")
     for stage, count in samples.most_common():
-        print(f"{stage:<40} {count / total:19.1%}")
-    print(f"{total} samples at {rate}/s")
+        per_article = count / rate / max(articles, 1) * 1000
+        print(f"{stage:<40} {count / total:16.1%} {per_article:15.3f}")
+    print(f"{total} samples at {rate}/s over {articles} articles")
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(profile(sys.argv[1:], Path.cwd(), Path.cwd()))
+    sys.exit(profile(sys.argv[1:], Path.cwd(), Path.cwd(), articles=1))

@@ -6,6 +6,7 @@ import json
 from datetime import datetime
 from pathlib import Path
 
+import pytest
 import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -138,3 +139,32 @@ def test_sanitised_bodies_hold_nothing_unsafe(parts):
         "onerror",
     ):
         assert marker not in out
+
+
+NESTING = st.sampled_from(
+    ["<div>", "</div>", "<p>", "</p>", "<span>", "</span>", "<DIV>", "</Div>", "<br>", "x"]
+)
+AD_OPEN = st.sampled_from(
+    ['<div class="ad_context">', '<p class="em_handle_adv">', '<span class="ad_context">']
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(NESTING, AD_OPEN, SAFE, UNSAFE), min_size=1, max_size=14))
+def test_cuts_pass_over_bare_tags_without_changing_a_cut(parts):
+    """Passing over attribute-less tags (the fast path) cuts exactly what reading them all does."""
+    from newsarchiver import sanitize
+
+    html = "".join(parts)
+    try:
+        fast = sanitize.cuts(html)
+    except sanitize.BrokenMarkup:
+        fast = "broken"
+    every = sanitize.tokens
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(sanitize, "tokens", lambda text, wanted=None: every(text))
+        try:
+            slow = sanitize.cuts(html)
+        except sanitize.BrokenMarkup:
+            slow = "broken"
+    assert fast == slow
