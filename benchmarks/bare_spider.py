@@ -16,6 +16,9 @@ class BareSpider(scrapy.Spider):
         "ROBOTSTXT_OBEY": False,
         "REMOTE_CONTROL_ENABLED": False,
         "LOGSTATS_INTERVAL": 0,
+        # As newsarchiver's settings have it: a finews article sets no cookie,
+        # and the cookie middleware's work per request is not the pipeline's.
+        "COOKIES_ENABLED": False,
     }
 
     def __init__(self, input: str = "", **kwargs):

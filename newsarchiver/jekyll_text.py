@@ -42,6 +42,8 @@ _INSTRUCTION = re.compile(r"<\?.*?\?>", re.S)
 _RAW_START = re.compile(rf"<(?:{_NAME}|/|!--|\?)")
 # ``<p>`` with no attributes: what _TAG reads with an empty attribute list.
 _BARE_TAG = re.compile(r"<([A-Za-z][A-Za-z0-9]*)>")
+# The usual article paragraph, read whole: ``<p>text</p>`` with no markup inside.
+_TEXT_BLOCK = re.compile(r" {0,3}<([a-z][a-z0-9]*)>[^<]*</\1>")
 _BLANK = re.compile(r"(?:[ \t]*(?:\n|\Z))*")
 _TRAILING = re.compile(r"[ \t]*\n")
 _INDENT = re.compile(r" {0,3}")
@@ -103,8 +105,10 @@ def kramdown_keeps(body: str) -> bool:
         pos = _BLANK.match(body, pos).end()
         if pos >= length:
             return True
-        pos = _INDENT.match(body, pos).end()
-        if match := _COMMENT.match(body, pos):
+        block = _TEXT_BLOCK.match(body, pos)
+        if block and block[1] not in SPAN_ELEMENTS and block[1] not in WITHOUT_BODY:
+            pos = block.end()  # what the general reading below would find, sooner
+        elif match := _COMMENT.match(body, pos := _INDENT.match(body, pos).end()):
             pos = match.end()
         else:
             match = _BARE_TAG.match(body, pos) or _TAG.match(body, pos)

@@ -168,3 +168,30 @@ def test_cuts_pass_over_bare_tags_without_changing_a_cut(parts):
         except sanitize.BrokenMarkup:
             slow = "broken"
     assert fast == slow
+
+
+BLOCK_NAMES = st.sampled_from(["p", "div", "h2", "span", "em", "a", "br", "hr", "P", "Div"])
+BLOCK_TEXT = st.sampled_from(["", "x", "a*b", "<b>y</b>", "<p>n</p>", "{{", "<", "\n"])
+SEPARATORS = st.sampled_from(["", "\n", " ", "\n ", "\n\n", "    ", "\t"])
+BLOCK = st.one_of(
+    st.builds(lambda n, t, s: f"<{n}>{t}</{n}>{s}", BLOCK_NAMES, BLOCK_TEXT, SEPARATORS),
+    st.builds(lambda n, t, s: f"<{n}>{t}</{n.lower()}>{s}", BLOCK_NAMES, BLOCK_TEXT, SEPARATORS),
+    st.sampled_from(["<!-- c -->\n", '<p class="x">y</p>\n', '<div markdown="1">z</div>', "t\n"]),
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(BLOCK, min_size=1, max_size=8))
+def test_kramdown_fast_paths_read_as_the_general_reading(parts):
+    """The shortcuts for plain paragraphs agree with kramdown's general reading."""
+    import re
+
+    from newsarchiver import jekyll_text
+
+    body = "".join(parts)
+    fast = jekyll_text.kramdown_keeps(body)
+    never = re.compile(r"(?!)")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(jekyll_text, "_TEXT_BLOCK", never)
+        patch.setattr(jekyll_text, "_BARE_TAG", never)
+        assert jekyll_text.kramdown_keeps(body) == fast
