@@ -35,8 +35,8 @@ sys.path.insert(0, str(HERE))
 from origin import articles, origin, scratch_folder  # noqa: E402
 
 from newsarchiver import storage  # noqa: E402
-from newsarchiver.exporters import category_slug, render_post  # noqa: E402
 from newsarchiver.maintenance import rebuild_categories  # noqa: E402
+from newsarchiver.post_format import category_slug, render_post  # noqa: E402
 from newsarchiver.sanitize import clean_body  # noqa: E402
 
 OUTLETS = ["河北日报", "中国银行保险报", "证券时报", "经济参考报", "人民日报"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from newsarchiver import storage
-from newsarchiver.exporters import yaml_scalar
+from newsarchiver.post_format import yaml_scalar
 
 CONFIG = """\
 title: {title}

@@ -13,7 +13,7 @@ from pathlib import Path
 import yaml
 
 from newsarchiver import storage
-from newsarchiver.exporters import render_category_page
+from newsarchiver.post_format import render_category_page
 
 logger = logging.getLogger(__name__)
 TAG_SUFFIX = "新闻"

@@ -10,15 +10,15 @@ from typing import NoReturn
 from scrapy.exceptions import DropItem
 
 from newsarchiver import storage
-from newsarchiver.exporters import (
+from newsarchiver.exporters import JekyllPostExporter
+from newsarchiver.extract import CODE_RE, MAX_TITLE, ExtractError, outlet_from_body, parse_time
+from newsarchiver.items import Article
+from newsarchiver.post_format import (
     DEFAULT_SHARE_BASE,
     DEFAULT_SITE,
-    JekyllPostExporter,
     category_slug,
     render_category_page,
 )
-from newsarchiver.extract import CODE_RE, MAX_TITLE, ExtractError, outlet_from_body, parse_time
-from newsarchiver.items import Article
 from newsarchiver.sanitize import clean_body
 
 logger = logging.getLogger(__name__)

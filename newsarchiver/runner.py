@@ -8,8 +8,6 @@ import os
 import sys
 from pathlib import Path
 
-from scrapy.settings import SETTINGS_PRIORITIES
-
 from newsarchiver.storage import LOCK_NAME
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_LOCKED, EXIT_INTERNAL, EXIT_INTERRUPTED = (
@@ -74,7 +72,7 @@ def configure_logging(settings, quiet: bool, verbose: bool) -> None:
 
 def malformed_setting(settings) -> str | None:
     """A command-line setting whose value cannot be what its default is (a number, a flag...)."""
-    from scrapy.settings import Settings
+    from scrapy.settings import SETTINGS_PRIORITIES, Settings
 
     defaults = Settings()
     defaults.setmodule("newsarchiver.settings", priority="project")

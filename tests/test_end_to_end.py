@@ -6,7 +6,7 @@ import dataclasses
 import subprocess
 import sys
 
-from newsarchiver.exporters import category_slug
+from newsarchiver.post_format import category_slug
 from newsarchiver.sample_site import ARTICLES, SampleSite
 from tests.conftest import ROOT, front_matter, posts, run_cli
 

@@ -5,14 +5,14 @@ import json
 
 import pytest
 
-from newsarchiver.exporters import (
-    JekyllPostExporter,
+from newsarchiver.exporters import JekyllPostExporter
+from newsarchiver.items import Article
+from newsarchiver.post_format import (
     category_slug,
     render_category_page,
     yaml_label,
     yaml_quoted,
 )
-from newsarchiver.items import Article
 from tests.conftest import FIXTURES, front_matter
 
 

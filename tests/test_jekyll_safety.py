@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from newsarchiver.exporters import yaml_label, yaml_scalar
 from newsarchiver.jekyll_text import psych_retypes
+from newsarchiver.post_format import yaml_label, yaml_scalar
 from newsarchiver.sample_site import SampleSite
 from newsarchiver.sample_site.articles import ARTICLES
 from newsarchiver.sample_site.hostile import (

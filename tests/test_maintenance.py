@@ -7,8 +7,8 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from newsarchiver.exporters import category_slug, render_post, yaml_label
 from newsarchiver.maintenance import HEAD_BYTES, post_category, read_front_matter
+from newsarchiver.post_format import category_slug, render_post, yaml_label
 
 LABEL_CHARS = st.characters(
     codec="utf-8", categories=("L", "N", "P", "S", "Zs"), exclude_characters="\x85"

@@ -11,11 +11,11 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from newsarchiver.exporters import render_category_page, render_post
 from newsarchiver.extract import ExtractError, article_from_json, parse_share_url
 from newsarchiver.items import Article
 from newsarchiver.jekyll_text import neutralise_liquid
 from newsarchiver.pipelines import ArticleValidator, OutletAttributor
+from newsarchiver.post_format import render_category_page, render_post
 from newsarchiver.sanitize import sanitize_body
 
 TEXT = st.text(st.characters(exclude_categories=("Cs",)), min_size=1, max_size=80)
