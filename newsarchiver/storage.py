@@ -133,8 +133,8 @@ def remove_stale_temp_files(output: Path) -> int:
     for sub in (STAGING, POSTS, OLD_POSTS, CATEGORIES):
         try:
             entries = list(os.scandir(output / sub))
-        except FileNotFoundError:
-            continue
+        except (FileNotFoundError, NotADirectoryError):
+            continue  # nothing there; writing there will say what is wrong
         for entry in entries:
             if entry.name.startswith(TEMP_PREFIX) and _abandoned(entry):
                 try:

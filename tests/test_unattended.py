@@ -235,3 +235,18 @@ def test_report_lists_every_url_once_and_stderr_keeps_to_the_first_thousand(tmp_
     data = json.loads(report.read_text("utf-8"))
     assert [f["url"] for f in data["failed"]] == bad
     assert data["new"] == data["updated"] == data["unchanged"] == data["duplicate"] == []
+
+
+def test_a_category_page_that_cannot_be_written_fails_its_url_until_it_is(site, tmp_path):
+    output = tmp_path / "o"
+    output.mkdir()
+    (output / "category").write_text("in the way")  # a file where the folder goes
+    url = site.share_url(GOLDEN)
+    first = run_cli("crawl", url, "-o", str(output), "-q")
+    assert first.code == 1, first.stderr
+    assert f"FAILED {url}: post written, its category page not" in first.stderr
+    assert len(posts(output)) == 1  # the post is there, as the message says
+    (output / "category").unlink()
+    again = run_cli("crawl", url, "--refresh", "-o", str(output), "-q")
+    assert again.code == 0, again.stderr
+    assert [p.name for p in (output / "category").iterdir()] == ["hebeiribao.html"]
