@@ -127,7 +127,9 @@ class Nginx(Origin):
             NGINX_CONF.format(run=self.run, port=self.port, root=self.root, data_path=DATA_PATH)
         )
         self.proc = subprocess.Popen(
-            [nginx_binary(), "-p", str(self.run), "-c", str(conf), "-g", "daemon off;"],
+            # -e: the start-up error log too, so a user without /var/log/nginx is not warned.
+            [nginx_binary(), "-p", str(self.run), "-e", str(self.run / "error.log")]
+            + ["-c", str(conf), "-g", "daemon off;"],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
         )
