@@ -60,16 +60,20 @@ WRAP_START = '<div markdown="0">\n'
 WRAP_END = "\n</div>"
 
 
+def _next_closes(text: str, pos: int, name: str) -> int | None:
+    """Where ``</name>`` ends if it is the next markup from ``pos`` on (the usual case)."""
+    nxt = text.find("<", pos)
+    closing = f"</{name}>"
+    return nxt + len(closing) if nxt >= 0 and text.startswith(closing, nxt) else None
+
+
 def _raw_element_end(text: str, pos: int, name: str) -> int | None:
     """Where kramdown's raw HTML parser closes ``name`` opened before ``pos``; None: never."""
     stack = [name]
     while stack:
-        # Shortcut for the usual case: the next markup closes the open element.
-        nxt = text.find("<", pos)
-        closing = f"</{stack[-1]}>"
-        if nxt >= 0 and text.startswith(closing, nxt):
+        if (end := _next_closes(text, pos, stack[-1])) is not None:
             stack.pop()
-            pos = nxt + len(closing)
+            pos = end
             continue
         found = _RAW_START.search(text, pos)
         if not found:
