@@ -150,9 +150,9 @@ def run_spider(spider_cls, spider_kwargs: dict, args: argparse.Namespace, option
 def _crawl(spider_cls, spider_kwargs: dict, settings):
     from scrapy.crawler import CrawlerProcess
 
-    # The spider is given as a class: the loader need not import the other
-    # spiders (the worker's scrapy-redis and redis cost a crawl ~0.1 s to start).
-    settings.set("SPIDER_MODULES", [spider_cls.__module__], priority="cmdline")
+    # The spider is given as a class, so no loader need import every spider
+    # module (the worker's scrapy-redis and redis cost a crawl ~0.1 s to start).
+    settings.set("SPIDER_LOADER_CLASS", "scrapy.spiderloader.DummySpiderLoader", "cmdline")
     process = CrawlerProcess(settings)
     crawler = process.create_crawler(spider_cls)
     errors: list[str] = []

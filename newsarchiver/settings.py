@@ -31,9 +31,13 @@ RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
 NEWSARCHIVER_RETRY_BACKOFF = 0.5  # seconds before the first retry, doubled each time
 NEWSARCHIVER_RETRY_BACKOFF_MAX = 30.0
 
-# Each callback yields one item or one request; Scrapy would start this many
+# Each callback gives one item or one request; Scrapy would start this many
 # asyncio workers for every response's output, which costs more than the article.
 CONCURRENT_ITEMS = 1
+# Scrapy's check for a generator callback that also returns a value reads the
+# callback's source with ast; its cache misses on bound methods, so it ran for
+# every response and cost more CPU than the article (README, Benchmark).
+WARN_ON_GENERATOR_RETURN_VALUE = False
 
 DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,

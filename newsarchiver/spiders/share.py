@@ -123,9 +123,7 @@ class ShareSpider(scrapy.Spider):
             dont_filter=self.refresh,
         )
 
-    # The callbacks return their one item or request instead of yielding it:
-    # Scrapy reads a generator callback's source (ast) for each response when
-    # the callback is a bound method, which cost more than parsing the article.
+    # Each callback gives one item or request, or nothing: it returns it.
     def parse_data(
         self, response: Response, url: str, base: str, code: str
     ) -> Article | scrapy.Request:
