@@ -21,7 +21,6 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -32,6 +31,7 @@ ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(HERE))
 
+from bench import Run  # noqa: E402
 from origin import articles, origin, scratch_folder  # noqa: E402
 
 from newsarchiver import storage  # noqa: E402
@@ -72,11 +72,11 @@ def floor(output: Path) -> float:
 
 
 def timed(args: list[str]) -> float:
-    started = time.perf_counter()
-    subprocess.run(
-        args, check=True, env={**os.environ, "PYTHONPATH": str(ROOT)}, stdout=subprocess.DEVNULL
-    )
-    return time.perf_counter() - started
+    """Wall seconds of a child run as bench.py runs them; a failed run ends the benchmark."""
+    run = Run(args)
+    if run.code != 0:
+        sys.exit(f"{' '.join(args[2:4])} exited {run.code}: {run.error.strip()[-400:]}")
+    return run.seconds
 
 
 def main() -> int:

@@ -13,25 +13,22 @@ from pathlib import Path
 import yaml
 
 from newsarchiver import storage
-from newsarchiver.post_format import render_category_page
+from newsarchiver.post_format import render_category_page, yaml_label, yaml_quoted
 
 logger = logging.getLogger(__name__)
 TAG_SUFFIX = "新闻"
 
 
 HEAD_BYTES = 4096  # the archive's front matter fits; longer ones are read on
-# The archive's own front matter, as the exporter writes it: a double-quoted
-# title without escapes, and category and tag labels that YAML reads as the
-# plain strings they are. Anything else is read by YAML.
+# The archive's own front matter, line by line as render_post writes it. A
+# match counts only where the exporter's own rules say it would have written
+# those values so (a title without escapes, plain labels): YAML then reads
+# them as written. Anything else is read by YAML.
 _OWN_FORMAT = re.compile(
-    r"layout: post\n"
-    r'title: "[^"\\\x00-\x08\x0a-\x1f\x7f-\x84\x86-\x9f\ud800-\udfff\ufffe\uffff]*"\n'
+    r'layout: post\ntitle: ("[^"\\\n]*")\n'
     r"date: \d{4}-\d\d-\d\d \d\d:\d\d:\d\d \+0800\n"
-    r"categories: ([^\W\d_][\w-]*)\n"
-    r"tags: ([^\W\d_][\w-]*)\n"
+    r"categories: (\S+)\ntags: (\S+)\n"
 )
-# What YAML 1.1 reads as a boolean or null although it is spelled like a word.
-_YAML_WORDS = frozenset("y n yes no true false on off null".split())
 
 
 def read_front_matter(path: Path) -> str:
@@ -66,8 +63,13 @@ def post_category(path: Path) -> tuple[str, str]:
     front matter, YAML for any other."""
     text = read_front_matter(path)
     own = _OWN_FORMAT.fullmatch(text)
-    if own and own[1].lower() not in _YAML_WORDS and own[2].lower() not in _YAML_WORDS:
-        slug, tag = own[1], own[2]
+    if (
+        own
+        and yaml_quoted(own[1][1:-1]) == own[1]
+        and yaml_label(own[2]) == own[2]
+        and yaml_label(own[3]) == own[3]
+    ):
+        slug, tag = own[2], own[3]
     else:
         try:
             meta = yaml.safe_load(text)
