@@ -43,7 +43,16 @@ def test_python_origin_fallback_and_memory_mode():
     assert [line.split()[0] for line in run.stdout.splitlines()[-2:]] == ["20", "30"]
 
 
-def test_a_run_that_fetched_less_fails_the_benchmark(tmp_path):
+ORIGINS = [
+    pytest.param(
+        [], id="nginx", marks=pytest.mark.skipif(nginx_binary() is None, reason="no nginx")
+    ),
+    pytest.param(["--python-origin"], id="python"),
+]
+
+
+@pytest.mark.parametrize("origin", ORIGINS)
+def test_a_run_that_fetched_less_fails_the_benchmark(tmp_path, origin):
     # A bare spider that asks for nothing: its figure must not be printed as valid.
     empty = tmp_path / "bare_spider.py"
     empty.write_text(
@@ -56,7 +65,7 @@ def test_a_run_that_fetched_less_fails_the_benchmark(tmp_path):
         "        yield scrapy.Request('http://127.0.0.1:9/')\n"
     )
     run = subprocess.run(
-        [sys.executable, str(ROOT / "benchmarks" / "bench.py"), "--python-origin",
+        [sys.executable, str(ROOT / "benchmarks" / "bench.py"), *origin,
          "--articles", "10", "--pairs", "1", "--bare-spider", str(empty)],
         capture_output=True, text=True, timeout=300,
     )  # fmt: skip
