@@ -157,6 +157,19 @@ class FolderCommand(Command):
         finally:
             lock.release()
 
+    def outcome(
+        self, args: argparse.Namespace, summary: str, problems: list[str], notes: list[str]
+    ) -> int:
+        """Print the summary (with ``--quiet``, only if there are problems), then
+        ``notes`` and ``problems`` a line each; exit 1 if there are problems."""
+        from newsarchiver.runner import EXIT_FAILED, EXIT_OK
+
+        if not args.quiet or problems:
+            print(f"newsarchiver: {summary}", file=sys.stderr)
+        for line in (*notes, *problems):
+            print(f"  {line}", file=sys.stderr)
+        return EXIT_FAILED if problems else EXIT_OK
+
 
 def add_output_option(parser: argparse.ArgumentParser) -> None:
     # The default is the project setting, as for the crawl commands.

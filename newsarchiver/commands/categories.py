@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
 from newsarchiver.commands import FolderCommand
-from newsarchiver.runner import EXIT_FAILED, EXIT_OK
 
 
 class Command(FolderCommand):
@@ -20,13 +18,9 @@ class Command(FolderCommand):
         from newsarchiver.maintenance import rebuild_categories
 
         result = rebuild_categories(output)
-        if not args.quiet or result.errors:
-            print(
-                f"newsarchiver: {len(result.written)} category pages written, "
-                f"{len(result.unchanged)} unchanged, {len(result.errors)} posts unreadable "
-                f"(in {output / 'category'})",
-                file=sys.stderr,
-            )
-        for path, reason in result.errors:
-            print(f"  FAILED {path}: {reason}", file=sys.stderr)
-        return EXIT_FAILED if result.errors else EXIT_OK
+        summary = (
+            f"{len(result.written)} category pages written, {len(result.unchanged)} unchanged, "
+            f"{len(result.errors)} posts unreadable (in {output / 'category'})"
+        )
+        failed = [f"FAILED {path}: {reason}" for path, reason in result.errors]
+        return self.outcome(args, summary, failed, notes=[])

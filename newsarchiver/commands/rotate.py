@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from newsarchiver.commands import FolderCommand, iso_date, positive_int
-from newsarchiver.runner import EXIT_FAILED, EXIT_OK
 
 
 class Command(FolderCommand):
@@ -36,20 +34,16 @@ class Command(FolderCommand):
 
         today = args.now or datetime.now(timezone(timedelta(hours=8))).date()
         result = rotate(output, args.keep_days, today)
-        if not args.quiet or result.conflicts:
-            first_kept = today - timedelta(days=args.keep_days - 1)
-            print(
-                f"newsarchiver: {len(result.moved)} posts moved to {output / 'old_post'}, "
-                f"{result.kept} kept in _posts/ (from {first_kept}), "
-                f"{len(result.conflicts)} conflicts",
-                file=sys.stderr,
-            )
-        for name, why in result.skipped:
-            print(f"  SKIPPED {name}: {why}", file=sys.stderr)
-        for name in result.conflicts:
-            print(
-                f"  CONFLICT {name}: a different file of that name is already in old_post/; "
-                "left in _posts/",
-                file=sys.stderr,
-            )
-        return EXIT_FAILED if result.conflicts else EXIT_OK
+        first_kept = today - timedelta(days=args.keep_days - 1)
+        summary = (
+            f"{len(result.moved)} posts moved to {output / 'old_post'}, "
+            f"{result.kept} kept in _posts/ (from {first_kept}), "
+            f"{len(result.conflicts)} conflicts"
+        )
+        conflicts = [
+            f"CONFLICT {name}: a different file of that name is already in old_post/; "
+            "left in _posts/"
+            for name in result.conflicts
+        ]
+        skipped = [f"SKIPPED {name}: {why}" for name, why in result.skipped]
+        return self.outcome(args, summary, conflicts, notes=skipped)
