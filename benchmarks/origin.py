@@ -162,11 +162,10 @@ class Nginx(Origin):
 
 
 class PythonSite(Origin):
-    name = "python sample site (nginx not found: the origin shares the client's cores)"
-
-    def __init__(self, site: SampleSite) -> None:
+    def __init__(self, site: SampleSite, why: str) -> None:
         self.site = site
         self.base_url = site.base_url
+        self.name = f"python sample site ({why}; it shares the client's cores)"
 
     def requests(self) -> int:
         return sum(self.site.requests.values())
@@ -193,7 +192,7 @@ def origin(count: int, work: Path, python: bool = False) -> Iterator[Origin]:
     if python or nginx_binary() is None:
         # The sample site keeps its articles in this process: they share one body.
         with SampleSite(generated(count)) as site:
-            yield PythonSite(site)
+            yield PythonSite(site, "as asked" if python else "nginx not found")
         return
     root, run = work / "site", work / "nginx"
     run.mkdir(parents=True, exist_ok=True)
