@@ -22,7 +22,7 @@ STATUSES = ("new", "updated", "unchanged")
 
 
 SHOWN_FAILURES = 1000  # failures kept for stderr and the log; the report file has all
-REPORT_LISTS = (*STATUSES, "duplicate", "failed")
+REPORT_LISTS = (*STATUSES, "duplicate", "failed", "not_reached", "given_up")
 
 
 class RunReport:
@@ -34,8 +34,11 @@ class RunReport:
     million URLs holds no per-article state.
     """
 
-    def __init__(self, report_path: str = "") -> None:
+    def __init__(self, report_path: str = "", crawler=None) -> None:
         self.report_path = report_path
+        self.crawler = crawler
+        # Asked for and not yet settled: what a stopped run lists as not reached.
+        self.outstanding: dict[str, str] = {}
         self.counts = dict.fromkeys(REPORT_LISTS, 0)
         self.failures: list[dict[str, str]] = []  # the first SHOWN_FAILURES
         self.warnings: list[str] = []
@@ -43,8 +46,10 @@ class RunReport:
 
     @classmethod
     def from_crawler(cls, crawler):
-        ext = cls(crawler.settings.get("NEWSARCHIVER_REPORT", ""))
+        ext = cls(crawler.settings.get("NEWSARCHIVER_REPORT", ""), crawler)
         connect = crawler.signals.connect
+        connect(ext.article_requested, signal=signals.article_requested)
+        connect(ext.article_given_up, signal=signals.article_given_up)
         connect(ext.item_scraped, signal=scrapy_signals.item_scraped)
         connect(ext.item_dropped, signal=scrapy_signals.item_dropped)
         connect(ext.item_error, signal=scrapy_signals.item_error)
@@ -56,9 +61,30 @@ class RunReport:
         connect(ext.spider_closed, signal=scrapy_signals.spider_closed)
         return ext
 
-    def add(self, status: str, code: str) -> None:
+    def add(self, status: str, code: str, url: str | None = None) -> None:
         self.counts[status] += 1
         self._spool(status, code)
+        if url is not None:
+            self.settle(url, code, status, None)
+
+    def settle(self, url: str, code: str | None, status: str, reason: str | None) -> None:
+        """``url`` has its outcome: tell whoever keeps state across runs."""
+        code = self.outstanding.pop(url, code)
+        if self.crawler is not None:
+            self.crawler.signals.send_catch_log(
+                signals.article_settled, url=url, code=code, status=status, reason=reason
+            )
+
+    def article_requested(self, url: str, code: str) -> None:
+        self.outstanding[url] = code
+
+    def article_given_up(self, url: str, code: str, reason: str) -> None:
+        self.counts["given_up"] += 1
+        self._spool("given_up", {"url": url, "reason": reason})
+
+    def not_reached(self, url: str) -> None:
+        self.counts["not_reached"] += 1
+        self._spool("not_reached", url)
 
     def _spool(self, key: str, entry: object) -> None:
         if not self.report_path:
@@ -85,10 +111,10 @@ class RunReport:
         yield f',\n  "warnings": {warnings}\n}}\n'.encode()
 
     def item_scraped(self, item) -> None:
-        self.add(item.status or "unchanged", item.code)
+        self.add(item.status or "unchanged", item.code, item.url)
 
     def article_skipped(self, url: str, code: str) -> None:
-        self.add("unchanged", code)
+        self.add("unchanged", code, url)
 
     def article_duplicate(self, url: str, code: str) -> None:
         self.add("duplicate", code)
@@ -128,16 +154,26 @@ class RunReport:
         if len(self.failures) < SHOWN_FAILURES:
             self.failures.append(failure)
         self._spool("failed", failure)
+        self.settle(url, None, "failed", reason)
 
     @property
     def done(self) -> int:
-        return sum(self.counts.values())
+        return sum(self.counts[key] for key in (*STATUSES, "duplicate", "failed"))
 
     def summary(self) -> str:
-        keys = (*STATUSES, "failed") + (("duplicate",) if self.counts["duplicate"] else ())
-        return ", ".join(f"{self.counts[key]} {key}" for key in keys)
+        extra = tuple(k for k in ("duplicate", "not_reached", "given_up") if self.counts[k])
+        return ", ".join(f"{self.counts[key]} {key.replace('_', ' ')}" for key in (
+            *STATUSES, "failed", *extra
+        ))  # fmt: skip
 
     def spider_closed(self, spider, reason: str) -> None:
+        # A stopped run: what it asked for and never finished, then the input it never read.
+        for url in list(self.outstanding):
+            self.not_reached(url)
+        self.outstanding.clear()
+        if reason != "finished" and hasattr(spider, "not_reached"):
+            for url in spider.not_reached():
+                self.not_reached(url)
         if self.report_path:
             atomic_write(Path(self.report_path), self.report_chunks())
             for spool in self._spools.values():

@@ -9,3 +9,10 @@ article_duplicate = object()
 # run_warning(message: str): something an operator must see even with --quiet
 # (the run may have missed articles) that fails no URL.
 run_warning = object()
+# article_requested(url: str, code: str): asked for; every such URL gets one outcome.
+article_requested = object()
+# article_settled(url: str, code: str | None, status: str, reason: str | None): a URL's
+# outcome (new, updated, unchanged, failed), sent once by the run's report.
+article_settled = object()
+# article_given_up(url: str, code: str, reason: str): failed in too many runs; not retried.
+article_given_up = object()

@@ -17,6 +17,7 @@ CATEGORIES = "category"
 POST_NAME = re.compile(r"(\d{4}-\d{2}-\d{2})-([A-Za-z0-9]+)\.md")
 TEMP_PREFIX = ".newsarchiver-"
 STAGING = ".newsarchiver-tmp"  # dot-folder: Jekyll ignores it
+STATE = ".newsarchiver-state"  # discovery state (newsarchiver.discovery)
 _TEMP_NUMBERS = itertools.count()
 _HOST = re.sub(r"[^A-Za-z0-9]", "_", socket.gethostname())[:40] or "host"
 _TEMP_NAME = re.compile(re.escape(TEMP_PREFIX) + r"(\w+)-(\d+)-\d+\.tmp")
@@ -130,7 +131,7 @@ def remove_stale_temp_files(output: Path) -> int:
     Files of runs still alive (other workers sharing the folder) are kept.
     """
     removed = 0
-    for sub in (STAGING, POSTS, OLD_POSTS, CATEGORIES):
+    for sub in (STAGING, POSTS, OLD_POSTS, CATEGORIES, STATE):
         try:
             entries = list(os.scandir(output / sub))
         except (FileNotFoundError, NotADirectoryError):

@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator, Iterable
+import uuid
+from collections.abc import AsyncIterator, Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
 from urllib.parse import quote, urlsplit
 
 import scrapy
+from scrapy import signals as scrapy_signals
 from scrapy.http import Response
 from twisted.python.failure import Failure
 
 from newsarchiver import signals
+from newsarchiver.discovery import ListingState, Walk, state_path
 from newsarchiver.extract import ExtractError, codes_from_listing, share_url
 from newsarchiver.failures import describe_failure
 from newsarchiver.spiders.share import ShareSpider
@@ -35,6 +40,17 @@ def page_url(listing: str, page: int) -> str:
     return _PAGE_PARAMETER.sub(lambda match: f"{match.group(1)}{page}", listing, count=1)
 
 
+@dataclass
+class ListingRun:
+    """One listing in this run: where its state lives, where its articles come from, its walk."""
+
+    url: str
+    source_base: str
+    path: Path
+    state: ListingState
+    walk: Walk
+
+
 class DiscoverSpider(ShareSpider):
     """Reads listing JSON endpoints and archives each listed article.
 
@@ -42,8 +58,12 @@ class DiscoverSpider(ShareSpider):
     (the host whose share URLs the listed codes are fetched from; default
     ``NEWSARCHIVER_SOURCE_BASE``, else the listing's own scheme and host).
     Articles already archived cost no request. A paged listing (``page=`` or
-    ``{page}``) is read page after page until a page holds an archived article,
-    a page is empty, or ``NEWSARCHIVER_MAX_PAGES`` pages were read.
+    ``{page}``) is read from its first page down, and on from where earlier
+    runs stopped, until what was read joins up with a complete catch-up, the
+    listing ends, or ``NEWSARCHIVER_MAX_PAGES`` pages were read (the discovery
+    state, :mod:`newsarchiver.discovery`). Articles an earlier run asked for
+    and did not archive are asked for again, up to
+    ``NEWSARCHIVER_GIVE_UP_AFTER`` runs.
     """
 
     name = "discover"
@@ -52,62 +72,133 @@ class DiscoverSpider(ShareSpider):
         super().__init__(**kwargs)
         if isinstance(listings, str):
             listings = [u.strip() for u in listings.split(",") if u.strip()]
-        self.listings = list(listings)
+        self.listings = list(dict.fromkeys(listings))
         self.source_base = source_base
+        self.runs: dict[str, ListingRun] = {}
+        self.retried: set[str] = set()  # codes asked for again from the state
+        # Listing requests a job folder (--resume) kept from another run are not this walk's.
+        self.run_id = uuid.uuid4().hex
+
+    @classmethod
+    def from_crawler(cls, crawler, *args, **kwargs):
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        crawler.signals.connect(spider.article_settled, signal=signals.article_settled)
+        crawler.signals.connect(spider.save_all, signal=scrapy_signals.spider_closed)
+        return spider
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
-        base = self.source_base or self.crawler.settings.get("NEWSARCHIVER_SOURCE_BASE") or ""
+        settings = self.crawler.settings
+        base = self.source_base or settings.get("NEWSARCHIVER_SOURCE_BASE") or ""
+        output = Path(settings.get("NEWSARCHIVER_OUTPUT"))
+        max_pages = settings.getint("NEWSARCHIVER_MAX_PAGES", 20)
         for url in self.listings:
             parts = urlsplit(url)
             if parts.scheme not in ("http", "https") or not parts.netloc:
                 self.fail(url, "not an http or https listing URL")
                 continue
+            path = state_path(output, url)
+            state = ListingState.load(path, url)
+            walk = Walk(state, max_pages, self.refresh, paged=bool(first_page(url)))
             # By default a listing's articles are fetched from the listing's own host.
             source = base.rstrip("/") or f"{parts.scheme}://{parts.netloc}"
-            yield self.listing_request(url, source, first_page(url))
+            self.runs[url] = ListingRun(url, source, path, state, walk)
+            yield self.listing_request(url, 1)
 
-    def listing_request(self, listing: str, source_base: str, page: int) -> scrapy.Request:
-        """Page ``page`` of ``listing`` (0: a listing that is not paged)."""
+    def listing_request(self, listing: str, page: int) -> scrapy.Request:
+        """Page ``page`` (from 1) of ``listing`` as given; a listing that is not paged is one."""
+        first = first_page(listing)
         return scrapy.Request(
-            page_url(listing, page) if page else listing,
+            page_url(listing, first + page - 1) if first else listing,
             callback=self.parse_listing,
             errback=self.listing_failed,
-            cb_kwargs={"source_base": source_base, "listing": listing, "page": page},
+            cb_kwargs={"listing": listing, "page": page, "run_id": self.run_id},
+            dont_filter=True,  # a listing changes: a job folder's dupefilter must not drop it
         )
 
-    def parse_listing(self, response: Response, source_base: str, listing: str, page: int):
+    def parse_listing(self, response: Response, listing: str, page: int, run_id: str):
+        if run_id != self.run_id:
+            return []
+        run = self.runs[listing]
         try:
             codes = codes_from_listing(response.body)
         except ExtractError as exc:
             self.fail(response.url, str(exc))
-            return
+            run.walk.missed(page)
+            return self.after_page(run, [])
         self.logger.info("Listing %s: %d articles", response.url, len(codes))
         self.crawler.stats.inc_value("newsarchiver/listed", len(codes))
         self.crawler.stats.inc_value("newsarchiver/listing_pages")
-        archived = self.archived()
-        # Newest first: a page that holds an archived article reaches what earlier runs saw.
-        caught_up = archived is not None and any(archived.archived_before(c) for c in codes)
-        urls = (share_url(source_base, quote(code, safe="")) for code in codes)
-        yield from self.requests_for(urls)
-        if codes and not caught_up:
-            yield from self.next_page(listing, source_base, page)
-
-    def next_page(self, listing: str, source_base: str, page: int):
-        """The request for the page after ``page`` of a paged listing, unless that was the last."""
-        if not page:
-            return
-        limit = self.crawler.settings.getint("NEWSARCHIVER_MAX_PAGES", 20)
-        if page < first_page(listing) + limit - 1:
-            yield self.listing_request(listing, source_base, page + 1)
-        else:
-            self.crawler.signals.send_catch_log(
-                signals.run_warning,
-                message=f"listing {listing}: read {limit} pages (the --max-pages limit) without "
-                "reaching an archived article; older new articles may be missing",
+        run.walk.read(page, codes)
+        if run.walk.repeated:
+            again, earlier = run.walk.repeated
+            self.warn(
+                f"listing {listing}: page {again} repeats page {earlier} (does the listing "
+                "ignore its page number?); stopped paging there"
             )
+        requests = []
+        if page == 1:
+            # What earlier runs asked for and did not archive, once the listing answers.
+            retry = [c for c in run.state.to_retry() if c not in self._codes]
+            self.retried.update(retry)
+            requests += self.requests_for(self.urls_of(run, retry), again=True)
+        # Silently past: codes asked for again above, and those given up in earlier runs.
+        fresh = [c for c in codes if c not in self.retried and c not in run.state.given_up]
+        requests += self.requests_for(self.urls_of(run, fresh))
+        run.state.asked([r.cb_kwargs["code"] for r in requests])
+        self.save(run)  # before the requests go out: a kill now leaves them pending
+        return self.after_page(run, requests)
+
+    def urls_of(self, run: ListingRun, codes: Iterable[str]) -> Iterator[str]:
+        return (share_url(run.source_base, quote(code, safe="")) for code in codes)
+
+    def after_page(self, run: ListingRun, requests: list) -> list:
+        walk = run.walk
+        if walk.next_page is not None:
+            # Yielded last, taken first (Scrapy's queue is last in, first out).
+            requests.append(self.listing_request(run.url, walk.next_page))
+        elif walk.out_of_budget:
+            self.warn(
+                f"listing {run.url}: read {walk.pages_read} pages (the --max-pages limit) "
+                "before catching up; the next run reads on from where this one stopped"
+            )
+        return requests
 
     def listing_failed(self, failure: Failure):
-        self.fail(failure.request.url, f"listing: {describe_failure(failure)}")
-        # The pages after a failed one still list articles this run should archive.
         kwargs = failure.request.cb_kwargs
-        yield from self.next_page(kwargs["listing"], kwargs["source_base"], kwargs["page"])
+        if kwargs.get("run_id") != self.run_id:
+            return []
+        self.fail(failure.request.url, f"listing: {describe_failure(failure)}")
+        run = self.runs[kwargs["listing"]]
+        # A failed page ends what this run read without a gap; the pages after it
+        # still list articles to archive (the next run reads the page it missed).
+        run.walk.missed(kwargs["page"])
+        return self.after_page(run, [])
+
+    def article_settled(self, url: str, code: str | None, status: str, reason: str | None):
+        if code is None:
+            return
+        limit = self.crawler.settings.getint("NEWSARCHIVER_GIVE_UP_AFTER", 10)
+        for run in self.runs.values():
+            state = run.state
+            if code not in state.pending and code not in state.failed:
+                continue
+            if state.settled(code, reason if status == "failed" else None, limit):
+                self.crawler.signals.send_catch_log(
+                    signals.article_given_up, url=url, code=code, reason=reason
+                )
+                self.warn(f"gave up on {url} after failing in {limit} runs: {reason}")
+
+    def warn(self, message: str) -> None:
+        self.crawler.signals.send_catch_log(signals.run_warning, message=message)
+
+    def save(self, run: ListingRun) -> None:
+        try:
+            run.state.save(run.path, fsync=self.crawler.settings.getbool("NEWSARCHIVER_FSYNC"))
+        except OSError as exc:
+            # The state saved before stays: the next run reads more, never less.
+            self.logger.warning("Cannot save the discovery state %s: %s", run.path, exc)
+
+    def save_all(self, spider) -> None:
+        for run in self.runs.values():
+            if run.walk.pages_read:
+                self.save(run)

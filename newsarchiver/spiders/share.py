@@ -75,8 +75,15 @@ class ShareSpider(scrapy.Spider):
         self._codes: set[str] = set()  # asked for in this run: a repeat is a duplicate
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
-        for request in self.requests_for(url_source(self.urls, self.input)):
+        self._input = url_source(self.urls, self.input)
+        for request in self.requests_for(self._input):
             yield request
+
+    _input: Iterator[str] = iter(())
+
+    def not_reached(self) -> Iterator[str]:
+        """The input URLs a stopped run never read (the rest of the input)."""
+        return self._input
 
     @cached_property
     def refresh(self) -> bool:
@@ -87,7 +94,11 @@ class ShareSpider(scrapy.Spider):
         """The run's index of the output folder (shared with the writer); None on refresh."""
         return None if self.refresh else ArchiveIndex.of(self.crawler)
 
-    def requests_for(self, urls: Iterable[str]) -> Iterator[scrapy.Request]:
+    def requests_for(self, urls: Iterable[str], again: bool = False) -> Iterator[scrapy.Request]:
+        """The requests for ``urls``, each URL's outcome sent if it needs none.
+
+        ``again``: asked for again after an earlier run, past a job folder's dupefilter.
+        """
         archived = self.archived()
         for url in urls:
             try:
@@ -102,16 +113,17 @@ class ShareSpider(scrapy.Spider):
             if archived is not None and code in archived:
                 self.crawler.signals.send_catch_log(signals.article_skipped, url=url, code=code)
                 continue
-            yield self.data_request(base, code, url)
+            self.crawler.signals.send_catch_log(signals.article_requested, url=url, code=code)
+            yield self.data_request(base, code, url, again)
 
-    def data_request(self, base: str, code: str, url: str) -> scrapy.Request:
+    def data_request(self, base: str, code: str, url: str, again: bool = False) -> scrapy.Request:
         return scrapy.Request(
             data_url(base, code),
             callback=self.parse_data,
             errback=self.data_failed,
             cb_kwargs={"url": url, "base": base, "code": code},
             # A refresh asks again what a job folder's dupefilter has already seen.
-            dont_filter=self.refresh,
+            dont_filter=self.refresh or again,
         )
 
     def page_request(self, base: str, code: str, url: str, why: str) -> scrapy.Request:

@@ -1,0 +1,299 @@
+"""Scheduled discovery across runs: whatever happened to the run before, nothing is lost.
+
+Each case is a sequence of real ``discover`` processes against a listing of
+300 articles, 10 a page, newest first, as cron would run them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from newsarchiver.discovery import ListingState, Walk, state_path
+from newsarchiver.sample_site import SampleSite
+from newsarchiver.sample_site.articles import generated
+from tests.conftest import ROOT, free_port, posts, run_cli
+from tests.test_interrupts import assert_only_complete_files
+
+ARTICLES = list(reversed(generated(300)))  # newest first, as the real listing
+
+
+def listing_of(site: SampleSite) -> str:
+    return site.listing_url(1, 10)
+
+
+def archived_codes(output: Path) -> list[str]:
+    return [name[11:-3] for name in posts(output)]
+
+
+def assert_whole_listing(output: Path, site: SampleSite) -> None:
+    """Every listed article archived once, and no temporary file anywhere."""
+    codes = archived_codes(output)
+    assert sorted(codes) == sorted(site.order)
+    assert_only_complete_files(output)
+    leftovers = [
+        p for p in output.rglob("*") if p.name.startswith(".newsarchiver-") and p.is_file()
+    ]
+    assert leftovers == [] and not (output / ".newsarchiver-tmp").exists()
+
+
+def discover(site: SampleSite, output: Path, *extra: str, report: Path | None = None):
+    args = ["discover", listing_of(site), "-o", str(output), "-q", *extra]
+    args += ["-s", "NEWSARCHIVER_RETRY_BACKOFF=0"]
+    if report is not None:
+        args += ["--report", str(report)]
+    return run_cli(*args)
+
+
+def until_caught_up(site: SampleSite, output: Path, *extra: str, runs: int = 10) -> int:
+    """Run the same command until a run is caught up (reads one page); how many ran."""
+    for number in range(1, runs + 1):
+        site.requests.clear()
+        result = discover(site, output, *extra)
+        assert result.code == 0, result.stderr
+        if dict(site.requests) == {"list:1": 1}:
+            return number
+    raise AssertionError(f"not caught up after {runs} runs")
+
+
+def start_discover(site: SampleSite, output: Path) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-m", "newsarchiver", "discover", listing_of(site), "-o", str(output)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_a_run_stopped_at_a_random_point_loses_nothing_for_the_next(seed, tmp_path):
+    rng = random.Random(seed)
+    how = rng.choice(["SIGTERM", "SIGINT twice", "SIGKILL"])
+    out = tmp_path / "o"
+    with SampleSite(ARTICLES, latency=0.01) as site:
+        proc = start_discover(site, out)
+        # Somewhere while paging: from before the first page to well into the articles.
+        deadline = time.monotonic() + 60
+        wanted = rng.randint(0, 120)
+        while time.monotonic() < deadline and proc.poll() is None:
+            if len(site.requests) > wanted:
+                break
+            time.sleep(0.005)
+        if how == "SIGKILL":
+            proc.kill()
+        elif how == "SIGTERM":
+            proc.send_signal(signal.SIGTERM)
+        else:
+            proc.send_signal(signal.SIGINT)
+            time.sleep(rng.random() * 0.3)
+            proc.send_signal(signal.SIGINT)
+        proc.communicate(timeout=60)
+        assert_only_complete_files(out) if (out / "_posts").exists() else None
+        until_caught_up(site, out)
+    assert_whole_listing(out, site)
+
+
+def test_articles_that_failed_are_retried_by_the_next_runs_without_a_flag(tmp_path):
+    out = tmp_path / "o"
+    report = tmp_path / "r.json"
+    later = [ARTICLES[137].code, ARTICLES[254].code]  # pages 14 and 26
+    faults = {f"data:{code}": ["500"] * 4 for code in later}
+    faults |= {f"page:{code}": ["500"] * 4 for code in later}
+    with SampleSite(ARTICLES, faults=faults) as site:
+        first = discover(site, out, "--max-pages", "40", report=report)
+        assert first.code == 1
+        failed = {f["url"] for f in json.loads(report.read_text("utf-8"))["failed"]}
+        assert failed == {site.share_url(code) for code in later}
+        assert len(posts(out)) == 298
+        site.requests.clear()
+        second = discover(site, out, report=report)
+        assert second.code == 0, second.stderr
+        # The listing's first page, then the two articles again; no other listing page.
+        assert {k for k in site.requests if k.startswith("list:")} == {"list:1"}
+        assert sorted(json.loads(report.read_text("utf-8"))["new"]) == sorted(later)
+    assert_whole_listing(out, site)
+
+
+def test_an_article_that_keeps_failing_is_given_up_once_and_loudly(tmp_path):
+    out = tmp_path / "o"
+    report = tmp_path / "r.json"
+    bad = ARTICLES[3].code
+    faults = {f"data:{bad}": ["500"] * 100, f"page:{bad}": ["500"] * 100}
+    with SampleSite(ARTICLES[:30], faults=faults) as site:
+        give_up = ("-s", "NEWSARCHIVER_GIVE_UP_AFTER=3", "-s", "RETRY_TIMES=0")
+        for _ in range(2):
+            result = discover(site, out, *give_up, report=report)
+            assert result.code == 1 and "warning" not in result.stderr
+        site.requests.clear()
+        third = discover(site, out, *give_up, report=report)
+        assert third.code == 1
+        data = json.loads(report.read_text("utf-8"))
+        assert data["given_up"] == [
+            {"url": site.share_url(bad), "reason": "data endpoint: HTTP 500; share page: HTTP 500"}
+        ]
+        (warning,) = [line for line in third.stderr.splitlines() if "warning" in line]
+        assert f"gave up on {site.share_url(bad)} after failing in 3 runs" in warning
+        site.requests.clear()
+        fourth = discover(site, out, *give_up, report=report)
+        assert fourth.code == 0 and fourth.stderr == ""
+        assert f"data:{bad}" not in site.requests  # given up: not asked for again
+    assert len(posts(out)) == 29
+
+
+def test_max_pages_is_a_budget_per_run_that_repeated_runs_catch_up_with(tmp_path):
+    out = tmp_path / "o"
+    with SampleSite(ARTICLES) as site:
+        for _ in range(8):
+            result = discover(site, out, "--max-pages", "5")
+            assert result.code == 0
+        data = [v for k, v in site.requests.items() if k.startswith("data:")]
+        assert len(data) == 300 and set(data) == {1}  # each article fetched once
+        assert until_caught_up(site, out, "--max-pages", "5") == 1
+    assert_whole_listing(out, site)
+
+
+def test_an_article_archived_by_crawl_does_not_stop_paging(tmp_path):
+    out = tmp_path / "o"
+    with SampleSite(ARTICLES) as site:
+        assert run_cli("crawl", site.share_url(ARTICLES[14].code), "-o", str(out)).code == 0
+        result = discover(site, out, "--max-pages", "40")
+        assert result.code == 0, result.stderr
+        assert_whole_listing(out, site)
+        # Caught up now: the next run reads one page and fetches nothing.
+        assert until_caught_up(site, out) == 1
+
+
+def test_new_articles_at_the_top_are_taken_before_the_rest_of_a_stopped_run(tmp_path):
+    out = tmp_path / "o"
+    with SampleSite(ARTICLES[25:]) as site:
+        assert discover(site, out, "--max-pages", "3").code == 0
+        # 25 newer articles arrive at the top, shifting everything read by 2.5 pages.
+        site.articles = {a.code: a for a in ARTICLES}
+        site.order = [a.code for a in ARTICLES]
+        site.requests.clear()
+        assert discover(site, out, "--max-pages", "7").code == 0
+        # Three pages to reach what the first run read, then on from where it stopped.
+        pages = sorted(int(k[5:]) for k in site.requests if k.startswith("list:"))
+        assert pages == [1, 2, 3, 6, 7, 8, 9]
+        until_caught_up(site, out, "--max-pages", "40")
+    assert_whole_listing(out, site)
+
+
+def test_a_listing_host_that_does_not_answer_ends_the_run_with_one_line(tmp_path):
+    listing = f"http://127.0.0.1:{free_port()}/NewsData/GetNewsList.do?page=1&size=10"
+    result = run_cli("discover", listing, "-o", str(tmp_path / "o"), "-q")
+    assert result.code == 1
+    lines = result.stderr.strip().splitlines()
+    assert [line for line in lines if "FAILED" in line] == [
+        f"  FAILED {listing}: listing: connection refused after 3 retries"
+    ]
+    assert len(lines) == 2  # and the summary above it
+
+
+def test_a_listing_that_repeats_itself_stops_with_one_warning(tmp_path):
+    class Repeating(SampleSite):
+        def listing(self, page, size, key="nodeList", code_key="infocode"):
+            return super().listing(1, size, key, code_key)  # ignores the page number
+
+    out = tmp_path / "o"
+    with Repeating(ARTICLES) as site:
+        result = discover(site, out)
+        assert result.code == 0
+        assert {k for k in site.requests if k.startswith("list:")} == {"list:1", "list:2"}
+        (line,) = result.stderr.strip().splitlines()
+        assert "page 2 repeats page 1" in line
+        assert len(posts(out)) == 10
+        site.requests.clear()
+        again = discover(site, out)
+        assert again.code == 0 and again.stderr == ""
+        assert dict(site.requests) == {"list:1": 1}
+
+
+def test_a_stopped_crawl_reports_the_urls_it_never_reached(tmp_path):
+    from tests.test_interrupts import start_crawl, wait_for_posts
+
+    out = tmp_path / "o"
+    report = tmp_path / "r.json"
+    with SampleSite(ARTICLES, latency=0.02) as site:
+        urls = tmp_path / "urls.txt"
+        urls.write_text("\n".join(site.share_urls()) + "\n")
+        proc = start_crawl(urls, out, "--report", str(report), "--concurrency", "2")
+        wait_for_posts(out, 5, proc)
+        proc.send_signal(signal.SIGTERM)
+        _, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 130, stderr
+    data = json.loads(report.read_text("utf-8"))
+    assert data["not_reached"], stderr
+    accounted = [u for key in ("new", "unchanged", "updated") for u in data[key]]
+    assert len(data["new"]) == len(posts(out))
+    outcomes = len(accounted) + len(data["failed"]) + len(data["not_reached"])
+    assert outcomes == 300
+    assert set(data["not_reached"]) <= set(site.share_urls())
+    assert f"{len(data['not_reached'])} not reached" in stderr
+
+
+# -- the walk itself, against a simulated listing ---------------------------------
+
+
+def walk_once(state, listing, size, budget, stop_after=None, missing=()):
+    walk = Walk(state, budget)
+    read: set[str] = set()
+    while walk.next_page is not None and (stop_after is None or walk.pages_read < stop_after):
+        page = walk.next_page
+        if page in missing:
+            walk.missed(page)
+            continue
+        codes = listing[(page - 1) * size : page * size]
+        walk.read(page, codes)
+        read.update(codes)
+    return read, walk
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    size=st.sampled_from([1, 3, 10]),
+    total=st.integers(0, 80),
+    runs=st.lists(
+        st.tuples(
+            st.integers(0, 12),  # new articles at the top before the run
+            st.integers(1, 6),  # --max-pages
+            st.none() | st.integers(0, 5),  # killed after this many pages
+            st.sets(st.integers(1, 12), max_size=2),  # pages that fail
+        ),
+        max_size=6,
+    ),
+)
+def test_whatever_runs_went_before_healthy_runs_read_the_whole_listing(size, total, runs):
+    listing = [f"C{n}" for n in reversed(range(total))]
+    state = ListingState("listing")
+    ever: set[str] = set()
+    for number, (arrivals, budget, killed, missing) in enumerate(runs):
+        listing[:0] = [f"N{number}-{n}" for n in range(arrivals)]
+        read, _ = walk_once(state, listing, size, budget, killed, missing)
+        ever |= read
+    for _ in range(len(listing) + 2):
+        read, walk = walk_once(state, listing, size, 1000)
+        ever |= read
+        if walk.caught_up:
+            break
+    assert ever == set(listing)
+    _, walk = walk_once(state, listing, size, 1000)
+    assert walk.pages_read == 1
+
+
+def test_a_damaged_state_file_counts_as_none(tmp_path):
+    path = state_path(tmp_path, "L")
+    path.parent.mkdir()
+    path.write_bytes(b'{"version": 1, "listing": "L", "regions": [')
+    assert ListingState.load(path, "L") == ListingState("L")
