@@ -75,6 +75,7 @@ NEWSARCHIVER_REPORT = ""  # path of a JSON report written at the end of a run
 NEWSARCHIVER_PROGRESS_INTERVAL = 10.0
 NEWSARCHIVER_PROGRESS_BAR = True  # a redrawn bar instead of log lines on a terminal
 NEWSARCHIVER_LOCK = True  # one run per output folder (workers turn it off)
+NEWSARCHIVER_REDIS_OUTAGE = 60.0  # seconds a worker waits for a lost Redis before exit 4
 NEWSARCHIVER_FSYNC = True  # flush each post to disk before its rename (power-cut safe)
 
 FEED_EXPORT_ENCODING = "utf-8"

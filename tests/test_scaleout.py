@@ -55,7 +55,7 @@ def redis_url(tmp_path):
     proc.wait(10)
 
 
-def start_worker(redis_url: str, output: Path, report: Path) -> subprocess.Popen:
+def start_worker(redis_url: str, output: Path, report: Path, *extra: str) -> subprocess.Popen:
     return subprocess.Popen(
         [
             sys.executable,
@@ -72,6 +72,9 @@ def start_worker(redis_url: str, output: Path, report: Path) -> subprocess.Popen
             "8",
             "--report",
             str(report),
+            "-s",
+            "NEWSARCHIVER_REDIS_OUTAGE=5",
+            *extra,
         ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
@@ -185,3 +188,70 @@ def test_enqueue_reports_bad_input_and_unreachable_redis(tmp_path):
     assert result.code == 4  # the run cannot start: exit 4, as for crawl and worker
     assert f"cannot use Redis at redis://127.0.0.1:{port}/0" in result.stderr
     assert run_cli("enqueue", "http://x/").code == 2  # --redis-url is required
+
+
+def start_redis(port: int, folder: Path) -> subprocess.Popen:
+    """Redis as the README's scale-out section asks: the queue kept in an append-only file."""
+    proc = subprocess.Popen(
+        [shutil.which("redis-server"), "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+         "--appendonly", "yes", "--appendfsync", "always", "--dir", str(folder)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    import redis
+
+    for _ in range(200):
+        try:
+            redis.Redis(port=port).ping()
+            return proc
+        except redis.ConnectionError:
+            time.sleep(0.05)
+    raise AssertionError("redis-server did not start")
+
+
+def worker_until_half(tmp_path: Path, *extra: str):
+    port = free_port()
+    redis_proc = start_redis(port, tmp_path)
+    url = f"redis://127.0.0.1:{port}/0"
+    site = SampleSite(generated(300), latency=0.02).start()
+    urls = tmp_path / "urls.txt"
+    urls.write_text("\n".join(site.share_urls()), encoding="utf-8")
+    assert run_cli("enqueue", "--redis-url", url, "--input", str(urls)).code == 0
+    out = tmp_path / "out"
+    report = tmp_path / "r.json"
+    worker = start_worker(url, out, report)
+    while not (out / "_posts").exists() or len(os.listdir(out / "_posts")) < 60:
+        assert worker.poll() is None, worker.communicate()
+        time.sleep(0.02)
+    redis_proc.kill()
+    redis_proc.wait()
+    return port, site, worker, out, report
+
+
+def test_a_worker_rides_out_a_redis_restart_and_finishes(tmp_path):
+    port, site, worker, out, report = worker_until_half(tmp_path)
+    try:
+        time.sleep(3)
+        restarted = start_redis(port, tmp_path)
+        _, err = worker.communicate(timeout=300)
+        restarted.terminate()
+        restarted.wait()
+    finally:
+        site.stop()
+    assert worker.returncode == 0, err
+    assert len(os.listdir(out / "_posts")) == 300
+
+
+def test_a_worker_that_loses_redis_for_good_exits_4_and_lists_what_it_did_not_finish(tmp_path):
+    import json
+
+    port, site, worker, out, report = worker_until_half(tmp_path)
+    try:
+        _, err = worker.communicate(timeout=300)
+    finally:
+        site.stop()
+    assert worker.returncode == 4, err
+    assert f"newsarchiver: stopped: lost Redis at redis://127.0.0.1:{port}/0 for 5 s" in err
+    assert "Traceback" not in err
+    data = json.loads(report.read_text("utf-8"))
+    done = len(data["new"]) + len(data["failed"])
+    assert done == len(os.listdir(out / "_posts")) and done < 300

@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
+import logging
 import time
+from collections import deque
 from collections.abc import AsyncIterator, Iterator
 
 import scrapy
+from redis.backoff import ExponentialBackoff
+from redis.exceptions import RedisError
+from redis.retry import Retry
+from scrapy.exceptions import DontCloseSpider
+from scrapy_redis.scheduler import Scheduler
 from scrapy_redis.spiders import RedisMixin
 from scrapy_redis.utils import bytes_to_str
 
 from newsarchiver.spiders.share import ShareSpider
+
+logger = logging.getLogger(__name__)
 
 START_URLS_KEY = "newsarchiver:start_urls"
 REQUESTS_KEY = "newsarchiver:requests"
@@ -28,7 +37,7 @@ class WorkerSpider(RedisMixin, ShareSpider):
     name = "worker"
     redis_key = START_URLS_KEY
     custom_settings = {
-        "SCHEDULER": "scrapy_redis.scheduler.Scheduler",
+        "SCHEDULER": "newsarchiver.spiders.worker.OutageScheduler",
         "DUPEFILTER_CLASS": "scrapy_redis.dupefilter.RFPDupeFilter",
         # Several workers share the queue: none may clear it when it stops.
         "SCHEDULER_PERSIST": True,
@@ -37,7 +46,15 @@ class WorkerSpider(RedisMixin, ShareSpider):
         "MAX_IDLE_TIME_BEFORE_CLOSE": 30,
         # Workers share their output folder by design: no run lock.
         "NEWSARCHIVER_LOCK": False,
+        # A blip is retried inside the client (under a second, holding the
+        # reactor); a longer outage is waited out without holding it (outage()).
+        "REDIS_PARAMS": {
+            "socket_timeout": 10,
+            "socket_connect_timeout": 5,
+            "retry": Retry(ExponentialBackoff(cap=0.4, base=0.05), 3),
+        },
     }
+    outage_started: float | None = None
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
@@ -60,3 +77,84 @@ class WorkerSpider(RedisMixin, ShareSpider):
 
     def make_request_from_data(self, data: bytes) -> list[scrapy.Request]:
         return list(self.requests_for([bytes_to_str(data, self.redis_encoding).strip()]))
+
+    def spider_idle(self):
+        try:
+            super().spider_idle()
+        except RedisError as exc:
+            self.outage(exc)
+            raise DontCloseSpider from None
+        self.redis_back()
+
+    def outage(self, exc: Exception) -> None:
+        """Redis did not answer: wait for it up to NEWSARCHIVER_REDIS_OUTAGE seconds, then stop.
+
+        Stopping is exit 4, with what this worker took and did not finish
+        listed as not reached: never a clean exit with URLs left undone.
+        """
+        now = time.monotonic()
+        if self.outage_started is None:
+            self.outage_started = now
+            logger.warning("Lost Redis (%s); waiting for it to come back", exc)
+        limit = self.crawler.settings.getfloat("NEWSARCHIVER_REDIS_OUTAGE", 60)
+        stats = self.crawler.stats
+        if now - self.outage_started < limit or stats.get_value("newsarchiver/fatal"):
+            return
+        url = self.crawler.settings.get("REDIS_URL")
+        stats.set_value("newsarchiver/fatal", f"lost Redis at {url} for {limit:g} s: {exc}")
+        from scrapy.utils.defer import deferred_from_coro
+
+        deferred_from_coro(self.crawler.engine.close_spider_async(reason="redis lost"))
+
+    def redis_back(self) -> None:
+        if self.outage_started is not None:
+            logger.warning("Redis is back")
+            self.outage_started = None
+
+
+class OutageScheduler(Scheduler):
+    """scrapy-redis's scheduler, riding out a Redis outage instead of dropping requests.
+
+    A request that cannot be pushed is kept here and handed out first; while
+    Redis is away, nothing is popped, and the spider decides when to give up.
+    """
+
+    def open(self, spider):
+        self.local: deque[scrapy.Request] = deque()
+        return super().open(spider)
+
+    def enqueue_request(self, request) -> bool:
+        try:
+            queued = super().enqueue_request(request)
+        except RedisError as exc:
+            self.spider.outage(exc)
+            self.local.append(request)
+            return True
+        self.spider.redis_back()
+        return queued
+
+    def next_request(self):
+        if self.local:
+            return self.local.popleft()
+        try:
+            request = super().next_request()
+        except RedisError as exc:
+            self.spider.outage(exc)
+            return None
+        self.spider.redis_back()
+        return request
+
+    def has_pending_requests(self) -> bool:
+        if self.local:
+            return True
+        try:
+            return super().has_pending_requests()
+        except RedisError as exc:
+            self.spider.outage(exc)
+            return False  # the spider's idle check waits for Redis
+
+    def __len__(self) -> int:
+        try:
+            return len(self.local) + super().__len__()
+        except RedisError:
+            return len(self.local)
