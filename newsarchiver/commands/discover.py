@@ -14,8 +14,10 @@ class Command(SpiderCommand):
         "Read listing JSON endpoints (entries under nodeList, record, records or data; code in "
         "infocode or infoCode) and archive each listed article from "
         "{source-base}/html_News/NewsShare.html?infoCode={code}. Articles already archived "
-        "cost no request. A listing with page= or {page} in its URL is read page after page "
-        "until a page holds an archived article."
+        "cost no request. A listing with page= or {page} in its URL is read page after page, "
+        "and on from where earlier runs stopped, until what was read joins up with a complete "
+        "catch-up (the discovery state in OUTPUT/.newsarchiver-state/). Articles that failed "
+        "are asked for again by later runs."
     )
 
     def add_options(self, parser: argparse.ArgumentParser) -> None:
@@ -29,7 +31,7 @@ class Command(SpiderCommand):
             "--max-pages",
             type=positive_int,
             metavar="N",
-            help="pages of a paged listing (page= or {page} in its URL) to read at most "
+            help="listing pages to read at most in this run; the next run goes on from there "
             "(default: 20; setting NEWSARCHIVER_MAX_PAGES)",
         )
         super().add_options(parser)
