@@ -35,7 +35,13 @@ def neutralise_liquid(text: str) -> str:
 # --- kramdown ---------------------------------------------------------------
 
 _NAME = r"[A-Za-z_\u00c0-\uffff][\w\-.\u00b7\u00c0-\uffff]*(?::[A-Za-z_\u00c0-\uffff][\w\-.\u00b7\u00c0-\uffff]*)?"
-_TAG = re.compile(rf"<({_NAME})\s*((?:\s+{_NAME}(?:\s*=\s*(?:\w+|(\"|').*?\3))?)*)\s*(/)?>", re.S)
+# A quoted value ends at its first closing quote. kramdown's own pattern
+# (``(["']).*?\3``) may backtrack past it, rescanning the rest of the body from
+# every '<' (quadratic); a tag it reads that way is read here as text, which
+# only ever adds protection.
+_TAG = re.compile(
+    rf"<({_NAME})\s*((?:\s+{_NAME}(?:\s*=\s*(?:\w+|()(?:\"[^\"]*\"|'[^']*')))?)*)\s*(/)?>", re.S
+)
 _CLOSE = re.compile(rf"</({_NAME})\s*>", re.S)
 _COMMENT = re.compile(r"<!--.*?-->", re.S)
 _INSTRUCTION = re.compile(r"<\?.*?\?>", re.S)

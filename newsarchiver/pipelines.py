@@ -19,7 +19,7 @@ from newsarchiver.post_format import (
     category_slug,
     render_category_page,
 )
-from newsarchiver.sanitize import clean_body
+from newsarchiver.sanitize import TooComplex, clean_body
 
 logger = logging.getLogger(__name__)
 
@@ -45,17 +45,52 @@ class ArticleValidator:
 
 
 class BodyCleaner:
-    """Deletes the indentation and everything unsafe from the body (see sanitize)."""
+    """Deletes the indentation and everything unsafe from the body (see sanitize).
 
-    def __init__(self, stats=None) -> None:
+    A body over ``NEWSARCHIVER_MAX_BODY`` characters fails its article. One
+    over ``THREAD_FROM`` is cleaned on a thread (nh3 lets go of the GIL), so
+    a hostile article never holds the reactor: signals and other articles go on.
+    """
+
+    max_body = 500_000
+    THREAD_FROM = 64 * 1024
+
+    def __init__(self, stats=None, max_body: int | None = None) -> None:
         self.stats = stats
+        if max_body is not None:
+            self.max_body = max_body
 
     @classmethod
     def from_crawler(cls, crawler):
-        return cls(crawler.stats)
+        return cls(crawler.stats, crawler.settings.getint("NEWSARCHIVER_MAX_BODY", cls.max_body))
 
-    def process_item(self, item: Article) -> Article:
-        cleaned, how = clean_body(item.body)
+    def process_item(self, item: Article):
+        if len(item.body) > self.max_body:
+            raise DropItem(
+                f"body of {len(item.body)} characters, over the {self.max_body} limit "
+                f"(NEWSARCHIVER_MAX_BODY): {item.url}"
+            )
+        if len(item.body) >= self.THREAD_FROM:
+            return self._clean_on_thread(item)
+        return self._finish(item, self._clean(item))
+
+    async def _clean_on_thread(self, item: Article) -> Article:
+        from scrapy.utils.defer import maybe_deferred_to_future
+        from twisted.internet.threads import deferToThread
+
+        return self._finish(item, await maybe_deferred_to_future(deferToThread(self._clean, item)))
+
+    @staticmethod
+    def _clean(item: Article) -> tuple[str, str] | str:
+        try:
+            return clean_body(item.body)
+        except TooComplex as exc:
+            return str(exc)
+
+    def _finish(self, item: Article, result: tuple[str, str] | str) -> Article:
+        if isinstance(result, str):
+            raise DropItem(f"{result}: {item.url}")
+        cleaned, how = result
         if how != "clean" and self.stats:
             self.stats.inc_value(f"newsarchiver/body_{how}")
         if how == "rewritten":

@@ -93,8 +93,8 @@ def test_data_endpoint_json():
 
 
 def test_data_endpoint_aliases():
-    article = article_from_json((FIXTURES / "aliases.json").read_bytes(), "C1", "u")
     raw = json.loads((FIXTURES / "aliases.json").read_text("utf-8"))
+    article = article_from_json((FIXTURES / "aliases.json").read_bytes(), raw["infocode"], "u")
     assert {"content", "datetime", "infocode", "from"} <= raw.keys()
     assert article.body == raw["content"]
     assert article.published == raw["datetime"]
@@ -109,6 +109,8 @@ def test_data_endpoint_aliases():
         (b'{"title": "t", "text": ""}', "unknown article"),
         (b'{"title": "t"}', "unknown article"),
         (b"\xff\xfe", "malformed JSON"),
+        (b'{"infoCode": "C2", "title": "t", "text": "<p>x</p>"}', r"another article \('C2'\)"),
+        (b'{"infocode": "C2", "title": "t", "text": "<p>x</p>"}', r"another article \('C2'\)"),
     ],
 )
 def test_data_endpoint_without_article(body, reason):

@@ -9,7 +9,9 @@ misbehave, so tests can show how the archiver copes.
 
 from __future__ import annotations
 
+import gzip
 import json
+import re
 import socket
 import threading
 import time
@@ -241,6 +243,40 @@ class SampleSite:
                     self.redirect(self.path)
                 elif fault == "redirect-other":
                     self.redirect(f"http://127.0.0.2:{site.server.server_address[1]}{self.path}")
+                elif fault == "redirect-other-id":
+                    # The same host, another article's address (the site's last one).
+                    self.redirect(re.sub(r"(id|infoCode)=\w+", rf"\1={site.order[-1]}", self.path))
+                elif fault == "cut":
+                    # A page that ends inside #ContentBody, with a Content-Length to match.
+                    code = parse_qs(urlsplit(self.path).query).get("infoCode", [""])[0]
+                    body, content_type = render_page(site.articles[code])
+                    self.send(200, body[: body.index(b"ContentBody") + 200], content_type)
+                elif fault == "short":
+                    # Content-Length promises more than is sent: the connection closes early.
+                    code = parse_qs(urlsplit(self.path).query).get("infoCode", [""])[0]
+                    body, content_type = render_page(site.articles[code])
+                    self.send_response(200)
+                    self.send_header("Content-Type", content_type)
+                    self.send_header("Content-Length", str(len(body)))
+                    self.end_headers()
+                    self.wfile.write(body[: len(body) // 2])
+                    self.close_connection = True
+                elif fault == "gzip-cut":
+                    # gzip without its trailer (and the end of the stream).
+                    code = parse_qs(urlsplit(self.path).query).get("infoCode", [""])[0]
+                    body, content_type = render_page(site.articles[code])
+                    packed = gzip.compress(body)
+                    packed = packed[: len(packed) * 2 // 3]
+                    self.send_response(200)
+                    self.send_header("Content-Type", content_type)
+                    self.send_header("Content-Encoding", "gzip")
+                    self.send_header("Content-Length", str(len(packed)))
+                    self.end_headers()
+                    self.wfile.write(packed)
+                elif fault == "other-code":
+                    code = parse_qs(urlsplit(self.path).query).get("id", [""])[0]
+                    data = site.articles[code].json() or {}
+                    self.send_json({**data, "infoCode": "OTHER1"})
                 elif fault == "huge":
                     self.send(200, b" " * (6 * 1024 * 1024), "application/json")
                 else:

@@ -6,6 +6,7 @@ import io
 import sys
 from collections.abc import AsyncIterator, Iterable, Iterator
 from functools import cached_property
+from urllib.parse import parse_qs, urlsplit
 
 import scrapy
 from scrapy.http import Response
@@ -24,6 +25,15 @@ from newsarchiver.extract import (
 from newsarchiver.failures import describe_failure
 from newsarchiver.items import Article
 from newsarchiver.storage import ArchiveIndex
+
+
+def answered_for(url: str, code: str) -> None:
+    """ExtractError if a redirect led to another article than ``code``'s."""
+    query = parse_qs(urlsplit(url).query)
+    for key in ("id", "infoCode", "infocode"):
+        for named in query.get(key, ()):
+            if named != code:
+                raise ExtractError(f"redirected to another article ({named[:64]!r})")
 
 
 def read_url_lines(lines: Iterable[str]) -> Iterator[str]:
@@ -140,6 +150,7 @@ class ShareSpider(scrapy.Spider):
         self, response: Response, url: str, base: str, code: str
     ) -> Article | scrapy.Request:
         try:
+            answered_for(response.url, code)
             return article_from_json(response.body, code, url)
         except ExtractError as exc:
             self.forget(response.request)
@@ -161,6 +172,7 @@ class ShareSpider(scrapy.Spider):
         content_type = response.headers.get("Content-Type", b"").decode("latin-1")
         text = decode_page(response.body, content_type)
         try:
+            answered_for(response.url, code)
             return article_from_page(text, code, url)
         except ExtractError as exc:
             self.forget(response.request)

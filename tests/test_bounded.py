@@ -1,0 +1,177 @@
+"""Cost bounded by input size, and answers that are not the whole article asked for.
+
+Hostile and broken origins, served by the sample site on 127.0.0.1, through
+the real CLI.
+"""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import time
+
+import pytest
+
+from newsarchiver.post_format import protect_body
+from newsarchiver.sample_site import SampleSite
+from newsarchiver.sample_site.articles import SampleArticle, generated
+from newsarchiver.sanitize import clean_body
+from tests.conftest import posts, run_cli
+from tests.test_interrupts import start_crawl
+
+OUTLET = '<p class="em_media">（文章来源：河北日报）</p>'
+# Each once made a pass over the body rescan the rest of it from every tag.
+HOSTILE = {
+    "lone <": lambda n: "<" * n,
+    "< and space": lambda n: "< " * (n // 2),
+    "unclosed quotes": lambda n: "<a b='" * (n // 6),
+    "attribute runs": lambda n: "<p a" * (n // 4),
+    "open quotes": lambda n: '<p title="' * (n // 10),
+    "comment openers": lambda n: "<!--" * (n // 4),
+    "ampersands": lambda n: "&" * n,
+    "nested divs": lambda n: "<div>" * (n // 5),
+}
+
+
+def work(body: str) -> float:
+    """CPU seconds to clean ``body`` and make it safe for kramdown (or refuse it)."""
+    started = time.process_time()
+    try:
+        cleaned, _ = clean_body(body)
+        protect_body(cleaned)
+    except ValueError:
+        pass  # refused (nested too deep): also an answer
+    return time.process_time() - started
+
+
+@pytest.mark.parametrize("kind", HOSTILE)
+def test_cleaning_grows_linearly_with_the_body(kind):
+    """Eight times the input costs about eight times the work, not sixty-four.
+
+    A generous size-proportional bound, not a timed one: the ratio of two runs
+    on this machine, with the small one repeated until it is measurable.
+    """
+    make = HOSTILE[kind]
+    small, large = 25_000, 200_000
+    body = f"<p>x</p>{make(small)}{OUTLET}"
+    repeats = 1
+    while (spent := sum(work(body) for _ in range(repeats))) < 0.05 and repeats < 512:
+        repeats *= 2
+    per_small = spent / repeats
+    per_large = work(f"<p>x</p>{make(large)}{OUTLET}")
+    assert per_large < max(per_small, 0.002) * 8 * 3, (kind, per_small, per_large)
+
+
+def hostile_site(**faults) -> SampleSite:
+    articles = [
+        SampleArticle(
+            f"HOST{n}",
+            f"t{n}",
+            "2022-05-20 10:00:00",
+            "河北日报",
+            f"<p>x</p>{make(200_000)}{OUTLET}",
+        )
+        for n, make in enumerate(HOSTILE.values())
+    ]
+    return SampleSite(articles + generated(3), **faults)
+
+
+def test_hostile_bodies_cost_their_size_and_the_other_articles_are_archived(tmp_path):
+    report = tmp_path / "r.json"
+    with hostile_site() as site:
+        result = run_cli(
+            "crawl", *site.share_urls(), "-o", str(tmp_path / "o"), "--report", str(report), "-q",
+            timeout=300,
+        )  # fmt: skip
+    data = json.loads(report.read_text("utf-8"))
+    assert len(data["new"]) + len(data["failed"]) == len(site.order), result.stderr
+    assert {f"GEN{n:010d}" for n in range(3)} <= set(data["new"])
+    reasons = {f["url"].rsplit("=", 1)[1]: f["reason"] for f in data["failed"]}
+    assert reasons == {"HOST7": "markup nested deeper than 256 block elements"}
+    assert result.code == 1
+
+
+def test_a_body_over_the_size_cap_fails_with_the_setting_named(tmp_path):
+    big = SampleArticle(
+        "BIG1", "t", "2022-05-20 10:00:00", "河北日报", "<p>x</p>" * 80_000 + OUTLET
+    )
+    with SampleSite([big, *generated(2)]) as site:
+        result = run_cli("crawl", *site.share_urls(), "-o", str(tmp_path / "o"), "-q")
+    assert result.code == 1
+    assert (
+        f"FAILED {site.share_url('BIG1')}: body of {len(big.text)} characters, over the 500000 limit (NEWSARCHIVER_MAX_BODY)"
+        in result.stderr
+    )
+    assert len(posts(tmp_path / "o")) == 2
+
+
+def test_sigterm_stops_a_run_that_is_cleaning_a_hostile_body(tmp_path):
+    slow = SampleArticle("SLOW1", "t", "2022-05-20 10:00:00", "河北日报", "&" * 490_000 + OUTLET)
+    urls = tmp_path / "urls.txt"
+    with SampleSite([slow] * 1 + generated(1)) as site:
+        urls.write_text(site.share_url("SLOW1") + "\n")
+        proc = start_crawl(urls, tmp_path / "o")
+        while not site.requests:
+            time.sleep(0.01)
+        time.sleep(0.3)  # the body is being cleaned now
+        proc.send_signal(signal.SIGTERM)
+        try:
+            _, stderr = proc.communicate(timeout=60)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            raise
+    assert proc.returncode in (0, 130), stderr
+
+
+@pytest.mark.parametrize(
+    "fault, reason",
+    [
+        ("cut", "share page: the page is cut short: #ContentBody is never closed"),
+        ("short", "share page: connection lost"),
+        ("gzip-cut", "share page: the page is cut short: #ContentBody is never closed"),
+        ("redirect-other-id", "share page: redirected to another article ('OTHER1')"),
+    ],
+)
+def test_an_incomplete_or_foreign_page_fails_and_the_next_run_archives_it(fault, reason, tmp_path):
+    article, other = generated(2)
+    code = article.code
+    retried = 4 if fault == "short" else 1  # a lost connection is retried 3 times
+    faults = {f"data:{code}": ["404"] * 2, f"page:{code}": [fault] * retried}
+    reason = reason.replace("OTHER1", other.code)
+    with SampleSite([article, other], faults=faults) as site:
+        out = tmp_path / "o"
+        args = (
+            "crawl",
+            site.share_url(code),
+            "-o",
+            str(out),
+            "-q",
+            "-s",
+            "NEWSARCHIVER_RETRY_BACKOFF=0",
+        )
+        first = run_cli(*args)
+        assert first.code == 1
+        assert f"FAILED {site.share_url(code)}: data endpoint: HTTP 404; {reason}" in first.stderr
+        assert posts(out) == {}
+        again = run_cli(*args)
+        assert again.code == 0, again.stderr
+        assert list(posts(out)) == [f"{article.showtime[:10]}-{code}.md"]
+
+
+@pytest.mark.parametrize(
+    "fault, reason",
+    [
+        ("other-code", "data endpoint: the answer is another article ('OTHER1')"),
+        ("redirect-other-id", "data endpoint: redirected to another article ('OTHER1')"),
+    ],
+)
+def test_a_data_answer_for_another_article_is_not_archived_under_this_code(fault, reason, tmp_path):
+    article, other = generated(2)
+    faults = {f"data:{article.code}": [fault], f"page:{article.code}": ["404"]}
+    reason = reason.replace("OTHER1", other.code) if "redirect" in fault else reason
+    with SampleSite([article, other], faults=faults) as site:
+        result = run_cli("crawl", site.share_url(article.code), "-o", str(tmp_path / "o"), "-q")
+    assert result.code == 1
+    assert f"{reason}; share page: HTTP 404" in result.stderr
+    assert posts(tmp_path / "o") == {}
