@@ -9,7 +9,7 @@ from __future__ import annotations
 import codecs
 import json
 import re
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 from html import unescape
 from urllib.parse import parse_qs, urlsplit
 
@@ -23,11 +23,17 @@ DATA_PATH = "/NewsData/GetNewsText.do"
 CODE_RE = re.compile(r"[A-Za-z0-9]{1,64}", re.ASCII)
 MAX_TITLE = 1000
 
-# 2022-05-20 02:56:47, 2022-05-20 02:56, 2022年05月20日 02:56 (and / or . as separators)
+# 2022-05-20 02:56:47, 2022-05-20 02:56, 2022年05月20日 02:56 (and / or . as
+# separators), optionally with an offset: Z, UTC, GMT, UTC+8, +05:00, -0700.
+# No digit may touch the date or the time: 12022-05-01 is not 2022-05-01.
 TIME_RE = re.compile(
-    r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:\s*|T)"
-    r"(\d{1,2})\s*[:：]\s*(\d{2})(?:\s*[:：]\s*(\d{2}))?"
+    r"(?<!\d)(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:\s*|T)"
+    r"(\d{1,2})\s*[:：]\s*(\d{2})(?:\s*[:：]\s*(\d{2})(?:[.,]\d{1,9})?)?(?![\d:：])"
+    r"(?:\s*(Z|(?:UTC|GMT)(?:\s*[+-]\d{1,2}(?::?\d{2})?)?|[+-]\d{2}(?::?\d{2})?)(?![\w:]))?"
 )
+_OFFSET = re.compile(r"([+-])(\d{1,2})(?::?(\d{2}))?$")
+BEIJING = timezone(timedelta(hours=8))
+YEARS = (1970, 2099)  # an article dated outside these is refused, never guessed at
 ATTRIBUTION_RE = re.compile(r"文章来源\s*[：:]\s*(.+?)\s*[）)]\s*$", re.S)
 _TAG = re.compile(r"<[^>]*>")  # to read a paragraph's text, not to clean anything
 EM_MEDIA = "//p[contains(concat(' ', normalize-space(@class), ' '), ' em_media ')]"
@@ -72,16 +78,38 @@ def data_url(base: str, code: str) -> str:
 
 
 def parse_time(text: str) -> str:
-    """Return ``YYYY-MM-DD HH:MM:SS`` for any of the site's time formats."""
+    """``YYYY-MM-DD HH:MM:SS`` in Beijing time for any of the site's time formats.
+
+    A time with an explicit offset is converted to Beijing time; one without
+    is Beijing time already. A date outside ``YEARS`` fails.
+    """
     match = TIME_RE.search(text or "")
     if not match:
         raise ExtractError(f"no parseable date in {text[:60]!r}" if text else "no date")
-    year, month, day, hour, minute, second = (int(g) if g else 0 for g in match.groups())
+    *fields, offset = match.groups()
+    year, month, day, hour, minute, second = (int(g) if g else 0 for g in fields)
+    if not YEARS[0] <= year <= YEARS[1]:
+        raise ExtractError(
+            f"date {match.group(0)!r} outside the years {YEARS[0]}-{YEARS[1]} the archive takes"
+        )
     try:
-        moment = datetime(year, month, day, hour, minute, second)
+        moment = datetime(year, month, day, hour, minute, second, tzinfo=_zone(offset))
     except ValueError as exc:
         raise ExtractError(f"invalid date {match.group(0)!r} ({exc})") from None
-    return moment.strftime("%Y-%m-%d %H:%M:%S")
+    return moment.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def _zone(offset: str | None) -> timezone:
+    if not offset:
+        return BEIJING
+    found = _OFFSET.search(offset.replace(" ", ""))
+    if not found:
+        return timezone.utc  # Z, UTC, GMT
+    sign, hours, minutes = found.groups()
+    delta = timedelta(hours=int(hours), minutes=int(minutes or 0))
+    if delta >= timedelta(hours=24):
+        raise ValueError(f"offset {offset!r}")
+    return timezone(-delta if sign == "-" else delta)
 
 
 def outlet_from_body(html: str) -> str:

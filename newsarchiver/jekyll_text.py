@@ -110,6 +110,10 @@ def kramdown_keeps(body: str) -> bool:
     as code, an unclosed block that would swallow the footer, a ``markdown``
     attribute) means kramdown would parse Markdown somewhere.
     """
+    # kramdown reads CR LF and a lone CR as LF before anything else
+    # (Kramdown::Document's adapt_source): real archive bodies have CR LF.
+    if "\r" in body:
+        body = body.replace("\r\n", "\n").replace("\r", "\n")
     pos, length = 0, len(body)
     while True:
         pos = _BLANK.match(body, pos).end()

@@ -175,3 +175,29 @@ def test_a_data_answer_for_another_article_is_not_archived_under_this_code(fault
     assert result.code == 1
     assert f"{reason}; share page: HTTP 404" in result.stderr
     assert posts(tmp_path / "o") == {}
+
+
+def test_dates_are_converted_to_beijing_time_or_refused_never_guessed(tmp_path):
+    from tests.conftest import front_matter
+
+    def dated(code: str, showtime: str) -> SampleArticle:
+        return SampleArticle(code, "t", showtime, "河北日报", f"<p>x</p>{OUTLET}")
+
+    articles = [
+        dated("OFFSET1", "2022-05-20T20:56:47-07:00"),
+        dated("ZULU1", "2022-05-20T02:56:47Z"),
+        dated("FAR1", "99999-05-20 02:56:47"),
+        dated("DIGIT1", "12022-05-01 10:00:00"),
+        dated("EARLY1", "0001-01-01 00:00:00"),
+    ]
+    with SampleSite(articles) as site:
+        result = run_cli("crawl", *site.share_urls(), "-o", str(tmp_path / "o"), "-q")
+    assert result.code == 1
+    written = posts(tmp_path / "o")
+    assert set(written) == {"2022-05-21-OFFSET1.md", "2022-05-20-ZULU1.md"}
+    assert str(front_matter(written["2022-05-21-OFFSET1.md"])["date"]).startswith("2022-05-21 11:56:47")
+    assert b"date: 2022-05-20 10:56:47 +0800\n" in written["2022-05-20-ZULU1.md"]
+    assert "FAR1: date '9999" not in result.stderr
+    for code in ("FAR1", "DIGIT1", "EARLY1"):
+        (line,) = [line for line in result.stderr.splitlines() if f"={code}:" in line]
+        assert "date" in line, line

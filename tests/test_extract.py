@@ -61,13 +61,35 @@ def test_bad_share_urls_name_the_reason(url, reason):
         ("2022年05月20日 02:56", "2022-05-20 02:56:00"),
         ("  2022年5月2日 2:05 来源：河北日报", "2022-05-02 02:05:00"),
         ("2022-05-20T02:56:47", "2022-05-20 02:56:47"),
+        # An explicit offset is converted to the archive's +0800.
+        ("2022-05-20T02:56:47+05:00", "2022-05-20 05:56:47"),
+        ("2022-05-20T02:56:47Z", "2022-05-20 10:56:47"),
+        ("2022-05-20 02:56:47 UTC", "2022-05-20 10:56:47"),
+        ("2022-05-20 20:56:47 -0700", "2022-05-21 11:56:47"),
+        ("2022-05-20 02:56:47 +0800", "2022-05-20 02:56:47"),
+        ("2022-05-20 02:56:47.123+08:00", "2022-05-20 02:56:47"),
+        ("2022-05-20 02:56 GMT+8", "2022-05-20 02:56:00"),
+        ("2022-05-20 02:56:47 来源", "2022-05-20 02:56:47"),
     ],
 )
 def test_all_time_formats(text, expected):
     assert parse_time(text) == expected
 
 
-@pytest.mark.parametrize("text", ["", "yesterday", "2022-13-40 25:61"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "yesterday",
+        "2022-13-40 25:61",
+        "99999-05-20 02:56:47",  # must not become 9999
+        "12022-05-01 10:00:00",  # must not become 2022
+        "0001-01-01 00:00:00",  # no post name Jekyll cannot read
+        "2100-01-01 00:00:00",
+        "2022-05-20 02:56:478",  # trailing digits: not read whole
+        "2022-05-20 02:56:47+25:00",
+    ],
+)
 def test_unparseable_times_raise(text):
     with pytest.raises(ExtractError):
         parse_time(text)

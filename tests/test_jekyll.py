@@ -165,3 +165,35 @@ def test_init_site_keeps_existing_files(tmp_path):
     result = run_cli("init-site", str(folder))
     assert result.code == 0 and "kept" in result.stderr
     assert (folder / "_config.yml").read_text("utf-8") == "title: mine\n"
+
+
+def test_crlf_bodies_are_written_as_served_and_build_to_the_same_html(tmp_path):
+    from newsarchiver.sample_site import SampleSite
+    from newsarchiver.sample_site.articles import SampleArticle
+
+    body = (
+        "<p>第一段，文字。</p>\r\n<p>第二段 <a href=\"http://x.example/?a=1&b=2\">链接</a>。</p>\r\n"
+        '<p class="em_media">（文章来源：河北日报）</p>'
+    )
+    lf = body.replace("\r\n", "\n")
+    articles = [
+        SampleArticle("CRLF1", "crlf", "2022-05-20 10:00:00", "河北日报", body),
+        SampleArticle("LF1", "lf", "2022-05-20 11:00:00", "河北日报", lf),
+    ]
+    folder = tmp_path / "blog"
+    assert run_cli("init-site", str(folder)).code == 0
+    with SampleSite(articles) as site:
+        result = run_cli("crawl", *site.share_urls(), "-o", str(folder))
+    assert result.code == 0, result.stderr
+    written = posts(folder)
+    # As served, byte for byte: no <div markdown="0"> wrap.
+    assert f"---\n{body}\n\n<".encode() in written["2022-05-20-CRLF1.md"]
+    assert f"---\n{lf}\n\n<".encode() in written["2022-05-20-LF1.md"]
+    built = jekyll_build(folder)
+
+    def article_html(code: str) -> str:
+        text = next(built.rglob(f"{code}.html")).read_text("utf-8")
+        return text[text.index("<p>第一段") : text.index("（文章来源") ]
+
+    assert article_html("CRLF1").replace("\r\n", "\n") == article_html("LF1")
+    assert '<a href="http://x.example/?a=1&amp;b=2">链接</a>' in article_html("CRLF1")
