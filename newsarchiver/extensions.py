@@ -6,19 +6,25 @@ import logging
 from pathlib import Path
 
 from scrapy import signals
-from scrapy.exceptions import CloseSpider, NotConfigured
+from scrapy.exceptions import NotConfigured
 
 from newsarchiver.storage import RunLock
 
 logger = logging.getLogger(__name__)
 
 
-class OutputLock:
-    """One run at a time per output folder: takes its lock when the spider opens.
+class FolderLocked(Exception):
+    """Another run holds the output folder: this one must not start."""
 
-    A run that finds the folder locked closes at once with the reason
-    ``locked``. ``NEWSARCHIVER_LOCK = False`` turns it off (workers share their
-    folder by design).
+
+class OutputLock:
+    """One run at a time per output folder: takes its lock when the crawler is built.
+
+    Taken before the spider opens, and failing the crawl when it cannot be:
+    so ``scrapy crawl`` and scrapyd jobs exit non-zero on a locked folder, as
+    the CLI does (exit 3), and one whose lock file is no regular file fails
+    (:class:`~newsarchiver.storage.UnusableLock`, exit 4). ``NEWSARCHIVER_LOCK
+    = False`` turns it off (workers share their folder by design).
     """
 
     def __init__(self, crawler, output: Path) -> None:
@@ -30,17 +36,13 @@ class OutputLock:
         if not crawler.settings.getbool("NEWSARCHIVER_LOCK", True):
             raise NotConfigured
         ext = cls(crawler, Path(crawler.settings.get("NEWSARCHIVER_OUTPUT")))
-        crawler.signals.connect(ext.spider_opened, signal=signals.spider_opened)
+        # Not deferred to spider_opened: a lock is what every later step assumes.
+        if not ext.lock.acquire():
+            raise FolderLocked(
+                f"another run is writing to {ext.lock.path.parent} (lock {ext.lock.path})"
+            )
         crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
         return ext
-
-    def spider_opened(self, spider) -> None:
-        if self.lock.acquire():
-            return
-        logger.error(
-            "Another run is writing to %s (lock %s)", self.lock.path.parent, self.lock.path
-        )
-        raise CloseSpider("locked")  # Scrapy closes the spider before any request
 
     def spider_closed(self, spider) -> None:
         self.lock.release()

@@ -8,8 +8,6 @@ import os
 import sys
 from pathlib import Path
 
-from newsarchiver.storage import LOCK_NAME
-
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_LOCKED, EXIT_INTERNAL, EXIT_INTERRUPTED = (
     0, 1, 2, 3, 4, 130,
 )  # fmt: skip
@@ -161,7 +159,17 @@ def _crawl(spider_cls, spider_kwargs: dict, settings):
         errors.append(f"{failure.type.__name__}: {failure.getErrorMessage()}")
         logging.getLogger(__name__).debug("Crawl failed", exc_info=failure.value)
 
-    process.crawl(crawler, **spider_kwargs).addErrback(failed)
+    def refused(failure):
+        # The output folder's lock: another run holds it, or its file is unusable.
+        from newsarchiver.extensions import FolderLocked
+        from newsarchiver.storage import UnusableLock
+
+        if failure.check(FolderLocked, UnusableLock):
+            crawler._newsarchiver_refused = failure.value
+            return None
+        return failure
+
+    process.crawl(crawler, **spider_kwargs).addErrback(refused).addErrback(failed)
     process.start()
     return crawler, (errors[0] if errors else None)
 
@@ -169,20 +177,20 @@ def _crawl(spider_cls, spider_kwargs: dict, settings):
 def finish(crawler, startup_error: str | None, settings, args: argparse.Namespace) -> int:
     """The summary on stderr and the exit code, from the run's one tally."""
     from newsarchiver.report import RunReport
+    from newsarchiver.storage import UnusableLock
 
     output = Path(settings.get("NEWSARCHIVER_OUTPUT"))
-    stats = crawler.stats
-    reason = stats.get_value("finish_reason") if stats else None
-    if reason == "locked":
-        print(
-            f"newsarchiver: another run is writing to {output} "
-            f"(lock {output / LOCK_NAME}); exiting",
-            file=sys.stderr,
-        )
-        return EXIT_LOCKED
+    if refused := getattr(crawler, "_newsarchiver_refused", None):
+        print(f"newsarchiver: {refused}; exiting", file=sys.stderr)
+        return EXIT_INTERNAL if isinstance(refused, UnusableLock) else EXIT_LOCKED
     if startup_error:
         print(f"newsarchiver: internal error: {startup_error}", file=sys.stderr)
         return EXIT_INTERNAL
+    try:
+        stats = crawler.stats  # a property that raises on Scrapy 2.18+ before the crawl began
+    except (AttributeError, RuntimeError):
+        stats = None
+    reason = stats.get_value("finish_reason") if stats else None
     report = next(e for e in crawler.extensions.middlewares if isinstance(e, RunReport))
     failed = report.counts["failed"]
     fatal = stats.get_value("newsarchiver/fatal") if stats else None

@@ -195,7 +195,9 @@ def test_dates_are_converted_to_beijing_time_or_refused_never_guessed(tmp_path):
     assert result.code == 1
     written = posts(tmp_path / "o")
     assert set(written) == {"2022-05-21-OFFSET1.md", "2022-05-20-ZULU1.md"}
-    assert str(front_matter(written["2022-05-21-OFFSET1.md"])["date"]).startswith("2022-05-21 11:56:47")
+    assert str(front_matter(written["2022-05-21-OFFSET1.md"])["date"]).startswith(
+        "2022-05-21 11:56:47"
+    )
     assert b"date: 2022-05-20 10:56:47 +0800\n" in written["2022-05-20-ZULU1.md"]
     assert "FAR1: date '9999" not in result.stderr
     for code in ("FAR1", "DIGIT1", "EARLY1"):

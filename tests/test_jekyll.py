@@ -172,7 +172,7 @@ def test_crlf_bodies_are_written_as_served_and_build_to_the_same_html(tmp_path):
     from newsarchiver.sample_site.articles import SampleArticle
 
     body = (
-        "<p>第一段，文字。</p>\r\n<p>第二段 <a href=\"http://x.example/?a=1&b=2\">链接</a>。</p>\r\n"
+        '<p>第一段，文字。</p>\r\n<p>第二段 <a href="http://x.example/?a=1&b=2">链接</a>。</p>\r\n'
         '<p class="em_media">（文章来源：河北日报）</p>'
     )
     lf = body.replace("\r\n", "\n")
@@ -193,7 +193,7 @@ def test_crlf_bodies_are_written_as_served_and_build_to_the_same_html(tmp_path):
 
     def article_html(code: str) -> str:
         text = next(built.rglob(f"{code}.html")).read_text("utf-8")
-        return text[text.index("<p>第一段") : text.index("（文章来源") ]
+        return text[text.index("<p>第一段") : text.index("（文章来源")]
 
     assert article_html("CRLF1").replace("\r\n", "\n") == article_html("LF1")
     assert '<a href="http://x.example/?a=1&amp;b=2">链接</a>' in article_html("CRLF1")

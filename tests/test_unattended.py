@@ -140,7 +140,7 @@ def test_lock_lives_in_the_output_folder_and_binds_scrapy_crawl(site, tmp_path):
             cwd=ROOT, capture_output=True, text=True, timeout=120,
             env={**os.environ, "PYTHONPATH": str(ROOT)},
         )  # fmt: skip
-        assert "locked" in proc.stderr
+        assert proc.returncode != 0 and "another run is writing to" in proc.stderr
         assert posts(out) == {}
     finally:
         lock.release()
@@ -250,3 +250,45 @@ def test_a_category_page_that_cannot_be_written_fails_its_url_until_it_is(site, 
     again = run_cli("crawl", url, "--refresh", "-o", str(output), "-q")
     assert again.code == 0, again.stderr
     assert [p.name for p in (output / "category").iterdir()] == ["hebeiribao.html"]
+
+
+@pytest.mark.parametrize("kind", ["symlink", "folder", "fifo", "dangling symlink"])
+def test_a_lock_file_that_is_no_regular_file_fails_closed_for_every_command(kind, site, tmp_path):
+    out = tmp_path / "o"
+    out.mkdir()
+    lock = out / LOCK_NAME
+    if kind == "symlink":
+        (tmp_path / "elsewhere").write_text("")
+        lock.symlink_to(tmp_path / "elsewhere")
+    elif kind == "dangling symlink":
+        lock.symlink_to(tmp_path / "nothing")
+    elif kind == "folder":
+        lock.mkdir()
+    else:
+        os.mkfifo(lock)
+    for command in (
+        ["crawl", site.share_url(GOLDEN)],
+        ["discover", site.listing_url(1, 5)],
+        ["categories"],
+        ["rotate"],
+    ):
+        result = run_cli(*command, "-o", str(out), "-q")
+        assert result.code == 4, (command, result.stderr)
+        (line,) = result.stderr.strip().splitlines()
+        assert str(lock) in line and "not a regular file" in line, line
+    assert posts(out) == {}
+
+
+def test_a_lock_file_deleted_while_held_lets_no_second_run_in(site, tmp_path):
+    out = tmp_path / "o"
+    lock = RunLock(out)
+    assert lock.acquire()
+    try:
+        (out / LOCK_NAME).unlink()
+        result = run_cli("crawl", site.share_url(GOLDEN), "-o", str(out))
+        assert result.code == 3, result.stderr
+        assert result.stderr.count("another run is writing") == 1
+        assert posts(out) == {}
+    finally:
+        lock.release()
+    assert run_cli("crawl", site.share_url(GOLDEN), "-o", str(out)).code == 0

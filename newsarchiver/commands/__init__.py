@@ -142,13 +142,17 @@ class FolderCommand(Command):
 
     def run(self, args: argparse.Namespace) -> int:
         from newsarchiver.runner import EXIT_INTERNAL, EXIT_LOCKED
-        from newsarchiver.storage import RunLock
+        from newsarchiver.storage import RunLock, UnusableLock
 
         output = Path(args.output).resolve()
         if error := archive_folder_error(output):
             return self.error(error, EXIT_INTERNAL)
         lock = RunLock(output)
-        if not lock.acquire():
+        try:
+            acquired = lock.acquire()
+        except (UnusableLock, OSError) as exc:
+            return self.error(f"cannot lock {output}: {exc}", EXIT_INTERNAL)
+        if not acquired:
             return self.error(
                 f"another run is writing to {output} (lock {lock.path}); exiting", EXIT_LOCKED
             )
