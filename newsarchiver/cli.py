@@ -6,32 +6,19 @@ import argparse
 import sys
 
 from newsarchiver import __version__
-from newsarchiver.commands import (
-    categories,
-    crawl,
-    demo,
-    discover,
-    enqueue,
-    init_site,
-    rotate,
-    sample_site,
-    worker,
-)
+from newsarchiver.exits import Exit
 
-COMMANDS = [
-    command.Command()
-    for command in (
-        crawl,
-        discover,
-        enqueue,
-        worker,
-        demo,
-        categories,
-        rotate,
-        init_site,
-        sample_site,
-    )
-]
+COMMAND_MODULES = (
+    "crawl", "discover", "enqueue", "worker", "demo", "categories", "rotate", "init_site",
+    "sample_site",
+)  # fmt: skip
+
+
+def commands() -> list:
+    # Imported here, not at the top: a Ctrl-C while Python loads them is caught by main().
+    from importlib import import_module
+
+    return [import_module(f"newsarchiver.commands.{name}").Command() for name in COMMAND_MODULES]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -41,7 +28,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"newsarchiver {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for command in COMMANDS:
+    for command in commands():
         sub = subparsers.add_parser(
             command.name, help=command.help, description=command.description
         )
@@ -51,8 +38,18 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    return args.run(args)
+    try:
+        args = build_parser().parse_args(argv)
+        return args.run(args)
+    except KeyboardInterrupt:
+        # Ctrl-C before the crawl took over its signals (or in a maintenance command).
+        print("newsarchiver: interrupted; run the same command to continue", file=sys.stderr)
+        return Exit.INTERRUPTED
+    except OSError as exc:
+        # A file system that refuses (full, read-only, a file where a folder goes...).
+        where = f" {exc.filename}" if exc.filename else ""
+        print(f"newsarchiver: cannot write{where}: {exc.strerror or exc}", file=sys.stderr)
+        return Exit.INTERNAL
 
 
 if __name__ == "__main__":

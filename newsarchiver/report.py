@@ -43,6 +43,7 @@ class RunReport:
         self.failures: list[dict[str, str]] = []  # the first SHOWN_FAILURES
         self.warnings: list[str] = []
         self._spools: dict[str, IO[bytes]] = {}
+        self.write_error: str | None = None
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -87,14 +88,18 @@ class RunReport:
         self._spool("not_reached", url)
 
     def _spool(self, key: str, entry: object) -> None:
-        if not self.report_path:
+        if not self.report_path or self.write_error:
             return
-        spool = self._spools.get(key)
-        if spool is None:
-            spool = self._spools[key] = tempfile.TemporaryFile(dir=Path(self.report_path).parent)
-        else:
-            spool.write(b",\n    ")
-        spool.write(json.dumps(entry, ensure_ascii=False).encode("utf-8"))
+        try:
+            spool = self._spools.get(key)
+            if spool is None:
+                folder = Path(self.report_path).parent
+                spool = self._spools[key] = tempfile.TemporaryFile(dir=folder)
+            else:
+                spool.write(b",\n    ")
+            spool.write(json.dumps(entry, ensure_ascii=False).encode("utf-8"))
+        except OSError as exc:
+            self.write_error = f"cannot write the report {self.report_path}: {exc.strerror or exc}"
 
     def report_chunks(self) -> Iterator[bytes]:
         """The JSON report, in pieces read back from the spools."""
@@ -174,8 +179,15 @@ class RunReport:
         if reason != "finished" and hasattr(spider, "not_reached"):
             for url in spider.not_reached():
                 self.not_reached(url)
-        if self.report_path:
-            atomic_write(Path(self.report_path), self.report_chunks())
+        if self.report_path and not self.write_error:
+            try:
+                atomic_write(Path(self.report_path), self.report_chunks())
+            except OSError as exc:
+                # The run's outcome is in the report: not writing it is no success.
+                self.write_error = (
+                    f"cannot write the report {self.report_path}: {exc.strerror or exc}"
+                )
+                logger.error("%s", self.write_error)
             for spool in self._spools.values():
                 spool.close()
         # Marked, so the CLI (which prints the same on stderr) can leave them out there.

@@ -8,9 +8,9 @@ import os
 import sys
 from pathlib import Path
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_LOCKED, EXIT_INTERNAL, EXIT_INTERRUPTED = (
-    0, 1, 2, 3, 4, 130,
-)  # fmt: skip
+from newsarchiver.exits import Exit
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_LOCKED, EXIT_INTERNAL, EXIT_INTERRUPTED = Exit
 
 
 def project_settings(cmdline: list[tuple[str, str]], options: dict):
@@ -156,6 +156,9 @@ def _crawl(spider_cls, spider_kwargs: dict, settings):
     errors: list[str] = []
 
     def failed(failure):
+        if failure.check(KeyboardInterrupt):
+            crawler._newsarchiver_interrupted = True  # Ctrl-C while the crawl was starting
+            return None
         errors.append(f"{failure.type.__name__}: {failure.getErrorMessage()}")
         logging.getLogger(__name__).debug("Crawl failed", exc_info=failure.value)
 
@@ -191,13 +194,22 @@ def finish(crawler, startup_error: str | None, settings, args: argparse.Namespac
     except (AttributeError, RuntimeError):
         stats = None
     reason = stats.get_value("finish_reason") if stats else None
-    report = next(e for e in crawler.extensions.middlewares if isinstance(e, RunReport))
+    try:
+        report = next(e for e in crawler.extensions.middlewares if isinstance(e, RunReport))
+    except (AttributeError, RuntimeError):
+        report = None  # stopped before the crawl was built: nothing was done
+    if report is None or getattr(crawler, "_newsarchiver_interrupted", False):
+        print("newsarchiver: interrupted; run the same command to continue", file=sys.stderr)
+        return EXIT_INTERRUPTED
     failed = report.counts["failed"]
     fatal = stats.get_value("newsarchiver/fatal") if stats else None
     if not args.quiet or failed or fatal:
         print(f"newsarchiver: {report.summary()} (posts in {output / '_posts'})", file=sys.stderr)
         report.print_failures(sys.stderr)
     report.print_warnings(sys.stderr)  # with --quiet too: articles may be missing
+    if report.write_error:
+        print(f"newsarchiver: {report.write_error}", file=sys.stderr)
+        return EXIT_INTERNAL
     if fatal:
         print(f"newsarchiver: stopped: {fatal}", file=sys.stderr)
         return EXIT_INTERNAL

@@ -9,6 +9,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from newsarchiver.sample_site import SampleSite
 from newsarchiver.sample_site.articles import generated
 from tests.conftest import ROOT, front_matter
@@ -114,3 +116,19 @@ def test_second_ctrl_c_stops_at_once_with_130_and_complete_posts(tmp_path):
     assert proc.returncode == 130, err
     assert "interrupted" in err
     assert 5 <= assert_only_complete_files(output) < 60
+
+
+# From 0.15 s: before that Python itself is still starting (its site module), and
+# prints its own "Fatal Python error" for a Ctrl-C, before any of our code runs.
+@pytest.mark.parametrize("delay", [0.15, 0.3, 0.5, 0.7, 1.0])
+def test_ctrl_c_in_the_first_second_is_an_interrupted_run(delay, tmp_path):
+    with SampleSite(generated(30), latency=0.05) as site:
+        urls = tmp_path / "urls.txt"
+        urls.write_text("\n".join(site.share_urls()))
+        proc = start_crawl(urls, tmp_path / "o")
+        time.sleep(delay)
+        proc.send_signal(signal.SIGINT)
+        _, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 130, stderr
+    assert "internal error" not in stderr and "Traceback" not in stderr
+    assert "run the same command" in stderr

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+
 import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
@@ -9,6 +11,7 @@ from hypothesis import strategies as st
 
 from newsarchiver.maintenance import HEAD_BYTES, post_category, read_front_matter
 from newsarchiver.post_format import category_slug, render_post, yaml_label
+from tests.conftest import posts, run_cli
 
 LABEL_CHARS = st.characters(
     codec="utf-8", categories=("L", "N", "P", "S", "Zs"), exclude_characters="\x85"
@@ -93,3 +96,44 @@ def test_broken_front_matter_is_an_error(tmp_path, text, reason):
     path.write_text(text, encoding="utf-8")
     with pytest.raises(ValueError, match=reason):
         post_category(path)
+
+
+@pytest.mark.parametrize(
+    "command, breakage",
+    [
+        (["categories"], "category is a file"),
+        (["categories"], "category page is a folder"),
+        (["categories"], "category is a symlink loop"),
+        (["rotate", "--keep-days", "1", "--now", "2030-01-01"], "old_post is a file"),
+        (["init-site"], "the site folder is a file"),
+    ],
+)
+def test_os_errors_in_maintenance_commands_are_one_line_and_exit_4(
+    command, breakage, site, tmp_path
+):
+    out = tmp_path / "o"
+    assert run_cli("crawl", *site.share_urls()[:3], "-o", str(out)).code == 0
+    if breakage == "category is a file":
+        shutil.rmtree(out / "category")
+        (out / "category").write_text("x")
+    elif breakage == "category page is a folder":
+        for page in (out / "category").iterdir():
+            page.unlink()
+            page.mkdir()
+            (page / "keep").write_text("x")
+    elif breakage == "category is a symlink loop":
+        shutil.rmtree(out / "category")
+        (out / "category").symlink_to(out / "category")
+    elif breakage == "old_post is a file":
+        (out / "old_post").write_text("x")
+    args = (
+        [*command, str(out / "_posts" / next(iter(posts(out))))]
+        if command == ["init-site"]
+        else [*command, "-o", str(out)]
+    )
+    result = run_cli(*args)
+    assert result.code == 4, result.stderr
+    (line,) = result.stderr.strip().splitlines()
+    assert line.startswith("newsarchiver") and "Traceback" not in result.stderr
+    assert not (out / ".newsarchiver-tmp").exists()
+    assert not [p for p in out.rglob(".newsarchiver-*") if p.name != ".newsarchiver.lock"]

@@ -8,6 +8,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 import pytest
@@ -292,3 +293,26 @@ def test_a_lock_file_deleted_while_held_lets_no_second_run_in(site, tmp_path):
     finally:
         lock.release()
     assert run_cli("crawl", site.share_url(GOLDEN), "-o", str(out)).code == 0
+
+
+def test_a_report_that_cannot_be_written_is_exit_4_with_one_line(tmp_path):
+    from newsarchiver.sample_site.articles import generated
+
+    folder = tmp_path / "reports"
+    folder.mkdir()
+    report = folder / "r.json"
+    with SampleSite(generated(20), latency=0.05) as site:
+        urls = tmp_path / "urls.txt"
+        urls.write_text("\n".join(site.share_urls()))
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "newsarchiver", "crawl", "-i", str(urls), "-o", str(tmp_path / "o"),
+             "--report", str(report), "-q", "--concurrency", "1"],
+            stderr=subprocess.PIPE, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)},
+        )  # fmt: skip
+        while not site.requests:
+            time.sleep(0.01)
+        shutil.rmtree(folder)  # gone before the run writes its report
+        _, stderr = proc.communicate(timeout=120)
+    assert proc.returncode == 4, stderr
+    (line,) = stderr.strip().splitlines()
+    assert line.startswith(f"newsarchiver: cannot write the report {report}")

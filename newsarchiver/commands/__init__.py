@@ -159,6 +159,9 @@ class FolderCommand(Command):
         try:
             return self.work(output, args)
         finally:
+            from newsarchiver.storage import remove_staging_folder
+
+            remove_staging_folder(output)  # nothing half-done left behind, even on an error
             lock.release()
 
     def outcome(
