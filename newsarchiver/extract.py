@@ -133,6 +133,18 @@ def outlet_from_body(html: str) -> str:
 
 
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+# C0 and C1 controls and DEL, and the bidi embeddings, overrides and isolates
+# (U+202A-U+202E, U+2066-U+2069): never written raw into a title, an outlet,
+# a page or a file name. White-space controls become a space.
+_CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_SPACING = frozenset("\t\n\r\x0b\x0c")
+
+
+def plain_text(text: str) -> str:
+    """``text`` with control and bidi characters out (a space for white-space ones)."""
+    if not _CONTROLS.search(text):
+        return text
+    return _CONTROLS.sub(lambda m: " " if m.group() in _SPACING else "", text)
 
 
 def _text(value: object) -> str:

@@ -9,9 +9,16 @@ from typing import NoReturn
 
 from scrapy.exceptions import DropItem
 
-from newsarchiver import storage
+from newsarchiver import signals, storage
 from newsarchiver.exporters import JekyllPostExporter
-from newsarchiver.extract import CODE_RE, MAX_TITLE, ExtractError, outlet_from_body, parse_time
+from newsarchiver.extract import (
+    CODE_RE,
+    MAX_TITLE,
+    ExtractError,
+    outlet_from_body,
+    parse_time,
+    plain_text,
+)
 from newsarchiver.items import Article
 from newsarchiver.post_format import (
     DEFAULT_SHARE_BASE,
@@ -30,7 +37,7 @@ class ArticleValidator:
     def process_item(self, item: Article) -> Article:
         if not CODE_RE.fullmatch(item.code or ""):
             raise DropItem(f"invalid infoCode {item.code!r}: {item.url}")
-        item.title = item.title.strip()
+        item.title = plain_text(item.title).strip()
         if not item.title:
             raise DropItem(f"missing title: {item.url}")
         if len(item.title) > MAX_TITLE:
@@ -105,7 +112,7 @@ class OutletAttributor:
     """Names the outlet (the attribution line wins) and its category slug."""
 
     def process_item(self, item: Article) -> Article:
-        outlet = outlet_from_body(item.body) or " ".join(item.outlet.split())
+        outlet = " ".join(plain_text(outlet_from_body(item.body) or item.outlet).split())
         if not outlet:
             raise DropItem(
                 f"no source attribution (no 文章来源 line, medianame or source): {item.url}"
@@ -160,6 +167,11 @@ class PostWriter:
             else (storage.ArchiveIndex(self.output).load())
         )
         self.staging = storage.staging_folder(self.output)
+        # Category pages an earlier run could not write: their articles are
+        # archived and cost this run no request, so the pages are written here.
+        self.owed = storage.OwedPages(self.output)
+        for slug, outlet in list(self.owed.pages.items()):
+            self.write_category_page(slug, outlet)
 
     def close_spider(self) -> None:
         storage.remove_staging_folder(self.output)
@@ -180,17 +192,33 @@ class PostWriter:
         self.index.record(item.code, target)
         self.stats.inc_value(f"newsarchiver/{item.status}")
         if item.slug not in self.categories_done:
-            page = render_category_page(item.outlet, item.slug).encode("utf-8")
-            try:
-                if self.store_category_page(item.slug, page):
-                    self.stats.inc_value("newsarchiver/category_pages_written")
-            except OSError as exc:
-                # The post is there; failing the URL makes the next run write the page.
-                self.failed_write(
-                    exc, f"post written, its category page not ({exc.strerror or exc}): {item.url}"
-                )
-            self.categories_done.add(item.slug)
+            self.write_category_page(item.slug, item.outlet)
         return item
+
+    def write_category_page(self, slug: str, outlet: str) -> None:
+        """Write (or leave, if unchanged) a category page; one that fails is owed.
+
+        An owed page is reported on its own (the post counts as archived) and
+        written by the next run, whatever it fetches.
+        """
+        self.categories_done.add(slug)
+        page = render_category_page(outlet, slug).encode("utf-8")
+        try:
+            if self.store_category_page(slug, page):
+                self.stats.inc_value("newsarchiver/category_pages_written")
+        except OSError as exc:
+            if exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EROFS):
+                self.stop(f"cannot write to {self.output}: {exc.strerror}")
+            self.owed.owe(slug, outlet)
+            if self.crawler is not None:
+                self.crawler.signals.send_catch_log(
+                    signals.article_failed,
+                    url=str(storage.category_page(self.output, slug)),
+                    reason=f"cannot write this category page ({exc.strerror or exc}); "
+                    "the next run writes it",
+                )
+            return
+        self.owed.paid(slug)
 
     def failed_write(self, exc: OSError, message: str) -> NoReturn:
         if exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EROFS):

@@ -85,11 +85,19 @@ def file_slug(slug: str) -> str:
     """``slug`` as a category file name and URL segment: the one rule for both.
 
     Path separators, NUL and ``:`` (Jekyll's URL parser takes ``x:`` in a post's
-    first path segment for a scheme and stops the build) are dropped, leading
-    dots and outer white space too; "" when nothing usable is left.
+    first path segment for a scheme and stops the build) are dropped, and outer
+    white space. Jekyll publishes no file whose name starts with ``.``, ``_``,
+    ``#`` or ``~`` or ends with ``~``: those are dropped too, so the footer
+    link finds its page; a slug of nothing else (``~``, ``__``) becomes ``c``
+    and a digest of it. "" when nothing usable is left or it is too long.
     """
-    cleaned = slug.translate(_SLUG_DROPPED).lstrip(".").strip()
-    return cleaned if len(cleaned.encode("utf-8")) <= MAX_SLUG_BYTES else ""
+    cleaned = slug.translate(_SLUG_DROPPED).strip()
+    published = cleaned.lstrip("._#~").rstrip("~").strip()
+    if cleaned and not published:
+        import hashlib
+
+        published = "c" + hashlib.sha256(cleaned.encode("utf-8")).hexdigest()[:10]
+    return published if len(published.encode("utf-8")) <= MAX_SLUG_BYTES else ""
 
 
 def category_page(output: Path, slug: str) -> Path:
@@ -216,6 +224,40 @@ class ArchiveIndex:
         if code not in self._paths:
             self.added.add(code)
         self._paths[code] = str(path.relative_to(self.folder))
+
+
+class OwedPages:
+    """Category pages a run could not write, kept for the next (``STATE/category-pages.json``)."""
+
+    def __init__(self, output: Path) -> None:
+        self.path = output / STATE / "category-pages.json"
+        try:
+            import json
+
+            pages = json.loads(self.path.read_bytes())
+            self.pages: dict[str, str] = {str(k): str(v) for k, v in dict(pages).items()}
+        except (OSError, ValueError, TypeError):
+            self.pages = {}
+
+    def owe(self, slug: str, outlet: str) -> None:
+        if self.pages.get(slug) != outlet:
+            self.pages[slug] = outlet
+            self._save()
+
+    def paid(self, slug: str) -> None:
+        if self.pages.pop(slug, None) is not None:
+            self._save()
+
+    def _save(self) -> None:
+        import json
+
+        try:
+            if self.pages:
+                atomic_write(self.path, json.dumps(self.pages, ensure_ascii=False).encode())
+            else:
+                self.path.unlink(missing_ok=True)
+        except OSError:
+            pass  # the page is reported as failed; nothing more can be done here
 
 
 LOCK_NAME = ".newsarchiver.lock"  # dot-file: Jekyll ignores it

@@ -197,3 +197,40 @@ def test_crlf_bodies_are_written_as_served_and_build_to_the_same_html(tmp_path):
 
     assert article_html("CRLF1").replace("\r\n", "\n") == article_html("LF1")
     assert '<a href="http://x.example/?a=1&amp;b=2">链接</a>' in article_html("CRLF1")
+
+
+def test_controls_stay_out_and_every_category_page_is_published(tmp_path):
+    import re
+
+    from newsarchiver.sample_site import SampleSite
+    from newsarchiver.sample_site.articles import SampleArticle
+
+    outlets = ["_x报", ".x报", "~", "#x报", "x报~", "__", "坏\u202e字报", "控\x07制\x1b报"]
+    articles = [
+        SampleArticle(
+            f"CTL{n}",
+            f"标题\u202e{n}\x00\t末\u2066",
+            "2022-05-20 10:00:00",
+            outlet,
+            "<p>x</p>",
+        )  # no attribution line: the outlet is the JSON's
+        for n, outlet in enumerate(outlets)
+    ]
+    folder = tmp_path / "blog"
+    assert run_cli("init-site", str(folder)).code == 0
+    with SampleSite(articles) as site:
+        result = run_cli("crawl", *site.share_urls(), "-o", str(folder))
+    assert result.code == 0, result.stderr
+    built = jekyll_build(folder)
+    controls = re.compile("[\x00-\x08\x0b-\x1f\x7f\u202a-\u202e\u2066-\u2069]")
+    for path in [*folder.rglob("*"), *built.rglob("*")]:
+        assert not controls.search(path.name), path
+        if path.is_file() and path.suffix in (".md", ".html"):
+            assert not controls.search(path.read_text("utf-8")), path
+    for name, data in posts(folder).items():
+        text = data.decode()
+        link = re.search(r"\]\(//finews\.withounder\.com/category/([^)]+)\.html\)", text).group(1)
+        from urllib.parse import unquote
+
+        assert (built / "category" / f"{unquote(link)}.html").is_file(), (name, link)
+        assert front_matter(data)["title"].startswith("标题")

@@ -238,19 +238,27 @@ def test_report_lists_every_url_once_and_stderr_keeps_to_the_first_thousand(tmp_
     assert data["new"] == data["updated"] == data["unchanged"] == data["duplicate"] == []
 
 
-def test_a_category_page_that_cannot_be_written_fails_its_url_until_it_is(site, tmp_path):
+def test_a_category_page_that_cannot_be_written_is_written_by_the_next_run(site, tmp_path):
     output = tmp_path / "o"
     output.mkdir()
     (output / "category").write_text("in the way")  # a file where the folder goes
     url = site.share_url(GOLDEN)
-    first = run_cli("crawl", url, "-o", str(output), "-q")
+    report = tmp_path / "r.json"
+    first = run_cli("crawl", url, "-o", str(output), "-q", "--report", str(report))
     assert first.code == 1, first.stderr
-    assert f"FAILED {url}: post written, its category page not" in first.stderr
-    assert len(posts(output)) == 1  # the post is there, as the message says
+    page = output / "category" / "hebeiribao.html"
+    assert f"FAILED {page}: cannot write this category page (Not a directory)" in first.stderr
+    data = json.loads(report.read_text("utf-8"))
+    assert data["new"] == [GOLDEN]  # the post is archived; the page failed on its own
+    assert [f["url"] for f in data["failed"]] == [str(page)]
+    assert len(posts(output)) == 1
     (output / "category").unlink()
-    again = run_cli("crawl", url, "--refresh", "-o", str(output), "-q")
+    site.requests.clear()
+    again = run_cli("crawl", url, "-o", str(output), "-q")  # no --refresh: the article is skipped
     assert again.code == 0, again.stderr
+    assert sum(site.requests.values()) == 0
     assert [p.name for p in (output / "category").iterdir()] == ["hebeiribao.html"]
+    assert not (output / ".newsarchiver-state" / "category-pages.json").exists()
 
 
 @pytest.mark.parametrize("kind", ["symlink", "folder", "fifo", "dangling symlink"])
