@@ -104,7 +104,7 @@ class ListingState:
             "failed": {c: {"reason": f.reason, "runs": f.runs} for c, f in self.failed.items()},
             "given_up": list(self.given_up)[-GIVEN_UP_KEPT:],
         }
-        text = json.dumps(data, ensure_ascii=False, indent=1)
+        text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
         atomic_write(path, text.encode("utf-8"), fsync=fsync)
 
     # -- articles -----------------------------------------------------------

@@ -122,10 +122,10 @@ def test_second_ctrl_c_stops_at_once_with_130_and_complete_posts(tmp_path):
 # prints its own "Fatal Python error" for a Ctrl-C, before any of our code runs.
 @pytest.mark.parametrize("delay", [0.15, 0.3, 0.5, 0.7, 1.0])
 def test_ctrl_c_in_the_first_second_is_an_interrupted_run(delay, tmp_path):
-    with SampleSite(generated(30), latency=0.05) as site:
+    with SampleSite(generated(60), latency=0.05) as site:
         urls = tmp_path / "urls.txt"
         urls.write_text("\n".join(site.share_urls()))
-        proc = start_crawl(urls, tmp_path / "o")
+        proc = start_crawl(urls, tmp_path / "o", "--concurrency", "2")  # 1.5 s at least
         time.sleep(delay)
         proc.send_signal(signal.SIGINT)
         _, stderr = proc.communicate(timeout=60)

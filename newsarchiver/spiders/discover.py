@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections import deque
 from collections.abc import AsyncIterator, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,6 +13,8 @@ from urllib.parse import quote, urlsplit
 import scrapy
 from scrapy import signals as scrapy_signals
 from scrapy.http import Response
+from scrapy.utils.defer import maybe_deferred_to_future
+from twisted.internet.defer import Deferred
 from twisted.python.failure import Failure
 
 from newsarchiver import signals
@@ -76,6 +79,11 @@ class DiscoverSpider(ShareSpider):
         self.source_base = source_base
         self.runs: dict[str, ListingRun] = {}
         self.retried: set[str] = set()  # codes asked for again from the state
+        # Listed codes waiting for start() to ask for them, and the listing
+        # requests not answered yet (start() ends when both are done).
+        self.queue: deque[tuple[ListingRun, list[str], bool]] = deque()
+        self.walking = 0
+        self.fed: Deferred | None = None
         # Listing requests a job folder (--resume) kept from another run are not this walk's.
         self.run_id = uuid.uuid4().hex
 
@@ -103,9 +111,38 @@ class DiscoverSpider(ShareSpider):
             source = base.rstrip("/") or f"{parts.scheme}://{parts.netloc}"
             self.runs[url] = ListingRun(url, source, path, state, walk)
             yield self.listing_request(url, 1)
+        # Then the listed articles, as the downloader has room: a listing page of
+        # 200,000 codes costs their codes in memory, not 200,000 requests.
+        engine = self.crawler.engine
+        while True:
+            while self.queue:
+                run, codes, again = self.queue.popleft()
+                for request in self.requests_for(self.urls_of(run, codes), again=again):
+                    if engine.needs_backout():
+                        await self.crawler.signals.wait_for(scrapy_signals.scheduler_empty)
+                    yield request
+            if not self.walking:
+                return
+            self.fed = Deferred()
+            await maybe_deferred_to_future(self.fed)
+
+    def feed(self, run: ListingRun, codes: list[str], again: bool = False) -> None:
+        """Queue listed codes for :meth:`start` to ask for, and wake it."""
+        self.queue.append((run, codes, again))
+        self.wake()
+
+    def not_reached(self) -> Iterator[str]:
+        """The listed articles a stopped run had not asked for yet (kept pending for the next)."""
+        for run, codes, _ in self.queue:
+            yield from self.urls_of(run, codes)
+
+    def wake(self) -> None:
+        if self.fed is not None and not self.fed.called:
+            self.fed.callback(None)
 
     def listing_request(self, listing: str, page: int) -> scrapy.Request:
         """Page ``page`` (from 1) of ``listing`` as given; a listing that is not paged is one."""
+        self.walking += 1
         first = first_page(listing)
         return scrapy.Request(
             page_url(listing, first + page - 1) if first else listing,
@@ -117,14 +154,15 @@ class DiscoverSpider(ShareSpider):
 
     def parse_listing(self, response: Response, listing: str, page: int, run_id: str):
         if run_id != self.run_id:
-            return []
+            return None
+        self.walking -= 1
         run = self.runs[listing]
         try:
             codes = codes_from_listing(response.body)
         except ExtractError as exc:
             self.fail(response.url, str(exc))
             run.walk.missed(page)
-            return self.after_page(run, [])
+            return self.after_page(run)
         self.logger.info("Listing %s: %d articles", response.url, len(codes))
         self.crawler.stats.inc_value("newsarchiver/listed", len(codes))
         self.crawler.stats.inc_value("newsarchiver/listing_pages")
@@ -135,44 +173,45 @@ class DiscoverSpider(ShareSpider):
                 f"listing {listing}: page {again} repeats page {earlier} (does the listing "
                 "ignore its page number?); stopped paging there"
             )
-        requests = []
+        retry: list[str] = []
         if page == 1:
             # What earlier runs asked for and did not archive, once the listing answers.
             retry = [c for c in run.state.to_retry() if c not in self._codes]
             self.retried.update(retry)
-            requests += self.requests_for(self.urls_of(run, retry), again=True)
         # Silently past: codes asked for again above, and those given up in earlier runs.
         fresh = [c for c in codes if c not in self.retried and c not in run.state.given_up]
-        requests += self.requests_for(self.urls_of(run, fresh))
-        run.state.asked([r.cb_kwargs["code"] for r in requests])
+        run.state.asked(fresh)
         self.save(run)  # before the requests go out: a kill now leaves them pending
-        return self.after_page(run, requests)
+        self.feed(run, retry, again=True)
+        self.feed(run, fresh)
+        return self.after_page(run)
 
     def urls_of(self, run: ListingRun, codes: Iterable[str]) -> Iterator[str]:
         return (share_url(run.source_base, quote(code, safe="")) for code in codes)
 
-    def after_page(self, run: ListingRun, requests: list) -> list:
+    def after_page(self, run: ListingRun) -> scrapy.Request | None:
         walk = run.walk
         if walk.next_page is not None:
-            # Yielded last, taken first (Scrapy's queue is last in, first out).
-            requests.append(self.listing_request(run.url, walk.next_page))
-        elif walk.out_of_budget:
+            return self.listing_request(run.url, walk.next_page)
+        if walk.out_of_budget:
             self.warn(
                 f"listing {run.url}: read {walk.pages_read} pages (the --max-pages limit) "
                 "before catching up; the next run reads on from where this one stopped"
             )
-        return requests
+        self.wake()  # start() may be waiting for this listing's last page
+        return None
 
     def listing_failed(self, failure: Failure):
         kwargs = failure.request.cb_kwargs
         if kwargs.get("run_id") != self.run_id:
-            return []
+            return None
+        self.walking -= 1
         self.fail(failure.request.url, f"listing: {describe_failure(failure)}")
         run = self.runs[kwargs["listing"]]
         # A failed page ends what this run read without a gap; the pages after it
         # still list articles to archive (the next run reads the page it missed).
         run.walk.missed(kwargs["page"])
-        return self.after_page(run, [])
+        return self.after_page(run)
 
     def article_settled(self, url: str, code: str | None, status: str, reason: str | None):
         if code is None:

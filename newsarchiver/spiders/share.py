@@ -9,6 +9,7 @@ from functools import cached_property
 from urllib.parse import parse_qs, urlsplit
 
 import scrapy
+from scrapy import signals as scrapy_signals
 from scrapy.http import Response
 from twisted.python.failure import Failure
 
@@ -86,7 +87,12 @@ class ShareSpider(scrapy.Spider):
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         self._input = url_source(self.urls, self.input)
+        engine = self.crawler.engine
         for request in self.requests_for(self._input):
+            # Read the input as the downloader has room (Scrapy's lazy start):
+            # a million URLs cost their concurrency in memory, not their number.
+            if engine.needs_backout():
+                await self.crawler.signals.wait_for(scrapy_signals.scheduler_empty)
             yield request
 
     _input: Iterator[str] = iter(())
