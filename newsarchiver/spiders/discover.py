@@ -113,13 +113,11 @@ class DiscoverSpider(ShareSpider):
             yield self.listing_request(url, 1)
         # Then the listed articles, as the downloader has room: a listing page of
         # 200,000 codes costs their codes in memory, not 200,000 requests.
-        engine = self.crawler.engine
         while True:
             while self.queue:
                 run, codes, again = self.queue.popleft()
                 for request in self.requests_for(self.urls_of(run, codes), again=again):
-                    if engine.needs_backout():
-                        await self.crawler.signals.wait_for(scrapy_signals.scheduler_empty)
+                    await self.room()
                     yield request
             if not self.walking:
                 return

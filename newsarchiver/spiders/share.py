@@ -87,13 +87,23 @@ class ShareSpider(scrapy.Spider):
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         self._input = url_source(self.urls, self.input)
-        engine = self.crawler.engine
         for request in self.requests_for(self._input):
-            # Read the input as the downloader has room (Scrapy's lazy start):
-            # a million URLs cost their concurrency in memory, not their number.
-            if engine.needs_backout():
-                await self.crawler.signals.wait_for(scrapy_signals.scheduler_empty)
+            await self.room()
             yield request
+
+    async def room(self) -> None:
+        """Wait while the downloader is full and a batch is already queued (a lazy start).
+
+        A million input URLs then cost their concurrency in memory, not their
+        number; queueing a batch at a time keeps the wait off the hot path.
+        """
+        engine = self.crawler.engine
+        if engine.needs_backout() and len(engine.scheduler) >= self.batch:
+            await self.crawler.signals.wait_for(scrapy_signals.scheduler_empty)
+
+    @cached_property
+    def batch(self) -> int:
+        return max(self.crawler.settings.getint("CONCURRENT_REQUESTS"), 1)
 
     _input: Iterator[str] = iter(())
 
