@@ -3,6 +3,8 @@ from __future__ import annotations
 import json
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from newsarchiver.sample_site.articles import EASTMONEY_MARKUP
 from newsarchiver.sanitize import sanitize_body
@@ -53,3 +55,14 @@ def test_unsafe_content_removed(html, gone):
     assert gone not in out.lower()
     if "<p>a</p>" in html:
         assert "<p>a</p>" in out
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet="&#;ampAMPxX3826lgtcopy <>/'\"=bi", max_size=60))
+def test_ampersands_handed_to_nh3_as_a_stand_in_give_the_same_output(text):
+    import nh3
+
+    from newsarchiver.sanitize import _nh3
+
+    html = f"<p title='{text}'>{text}</p><b>{text}"
+    assert _nh3(nh3.clean, html) == nh3.clean(html)
