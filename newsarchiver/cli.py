@@ -33,13 +33,15 @@ def build_parser() -> argparse.ArgumentParser:
             command.name, help=command.help, description=command.description
         )
         command.add_options(sub)
-        sub.set_defaults(run=command.run)
+        sub.set_defaults(run=command.run, parser=sub)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     try:
-        args = build_parser().parse_args(argv)
+        args, unknown = build_parser().parse_known_args(argv)
+        if unknown:  # the command's own usage, not the top level's
+            args.parser.error(f"unrecognized arguments: {' '.join(unknown)}")
         return args.run(args)
     except KeyboardInterrupt:
         # Ctrl-C before the crawl took over its signals (or in a maintenance command).

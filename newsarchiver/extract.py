@@ -57,7 +57,9 @@ def parse_share_url(url: str) -> tuple[str, str]:
         raise ExtractError(f"unsupported scheme {parts.scheme!r}: only http and https")
     if not parts.path.endswith(SHARE_PATH):
         raise ExtractError(f"not a finews share URL: the path must end with {SHARE_PATH}")
-    codes = parse_qs(parts.query, keep_blank_values=True).get("infoCode", [])
+    query = parse_qs(parts.query, keep_blank_values=True)
+    # As the listing JSON writes it, infocode= too (the code decides, not the case).
+    codes = [c for key, values in query.items() if key.lower() == "infocode" for c in values]
     if not codes:
         raise ExtractError("share URL without infoCode")
     if len(codes) > 1:

@@ -20,6 +20,7 @@ from newsarchiver.extract import (
     plain_text,
 )
 from newsarchiver.items import Article
+from newsarchiver.jekyll_site import configured_site
 from newsarchiver.post_format import (
     DEFAULT_SHARE_BASE,
     DEFAULT_SITE,
@@ -152,12 +153,21 @@ class PostWriter:
         )
         self.index: storage.ArchiveIndex | None = None
         self.categories_done: set[str] = set()
+        # --site / -s NEWSARCHIVER_SITE win; else a blog's _config.yml may set it.
+        from scrapy.settings import SETTINGS_PRIORITIES
+
+        self.site_given = (
+            settings is not None
+            and settings.getpriority("NEWSARCHIVER_SITE") > SETTINGS_PRIORITIES["project"]
+        )
 
     @classmethod
     def from_crawler(cls, crawler):
         return cls(crawler.stats, crawler.settings, crawler)
 
     def open_spider(self) -> None:
+        if not self.site_given and (site := configured_site(self.output)) is not None:
+            self.exporter.site = site.rstrip("/")
         removed = storage.remove_stale_temp_files(self.output)
         if removed:
             logger.info("Removed %d temporary files left by an interrupted run", removed)

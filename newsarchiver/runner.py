@@ -28,13 +28,21 @@ def project_settings(cmdline: list[tuple[str, str]], options: dict):
     return settings
 
 
+_FRAMEWORK = ("scrapy.", "twisted", "py.warnings")
+
+
 class _QuietScrapy(logging.Filter):
-    """Hides Scrapy's own start-up and statistics lines; warnings still pass."""
+    """Hides Scrapy's own start-up and statistics lines; its warnings and errors pass."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        return record.levelno >= logging.WARNING or not record.name.startswith(
-            ("scrapy.", "twisted", "py.warnings")
-        )
+        return record.levelno >= logging.WARNING or not record.name.startswith(_FRAMEWORK)
+
+
+class _NoScrapy(logging.Filter):
+    """On the terminal, none of Scrapy's own lines: newsarchiver says what failed, once."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not record.name.startswith(_FRAMEWORK)
 
 
 def configure_logging(settings, quiet: bool, verbose: bool) -> None:
@@ -53,6 +61,8 @@ def configure_logging(settings, quiet: bool, verbose: bool) -> None:
         terminal.setLevel(settings.get("LOG_LEVEL"))
         # The summary and the failures are printed on stderr once, by run_spider.
         terminal.addFilter(lambda record: not getattr(record, "newsarchiver_summary", False))
+        if not verbose:
+            terminal.addFilter(_NoScrapy())
         handlers.append(terminal)
     if not handlers:
         # Quiet without a log file: without a handler Python's last-resort one
@@ -68,6 +78,9 @@ def configure_logging(settings, quiet: bool, verbose: bool) -> None:
     root.setLevel(logging.DEBUG if verbose else logging.INFO)
 
 
+CHOICES = {"NEWSARCHIVER_BODY_FORMAT": ("html", "markdown")}
+
+
 def malformed_setting(settings) -> str | None:
     """A command-line setting whose value cannot be what its default is (a number, a flag...)."""
     from scrapy.settings import SETTINGS_PRIORITIES, Settings
@@ -80,8 +93,19 @@ def malformed_setting(settings) -> str | None:
         ((int, float), settings.getfloat, "a number"),
     )
     for name, value in settings.items():
-        if settings.getpriority(name) < SETTINGS_PRIORITIES["cmdline"] or name not in defaults:
+        if settings.getpriority(name) < SETTINGS_PRIORITIES["cmdline"]:
             continue
+        if name.startswith("NEWSARCHIVER_") and name not in defaults:
+            import difflib
+
+            ours = [n for n, _ in defaults.items() if n.startswith("NEWSARCHIVER_")]
+            close = difflib.get_close_matches(name, ours, n=1)
+            hint = f"; did you mean {close[0]}?" if close else " (the README lists them)"
+            return f"unknown setting {name}{hint}"
+        if name not in defaults:
+            continue
+        if name in CHOICES and str(value) not in CHOICES[name]:
+            return f"setting {name} must be one of {', '.join(CHOICES[name])}, not {value!r}"
         for kind, read, what in readers:
             if isinstance(defaults[name], kind):
                 try:
@@ -95,6 +119,8 @@ def malformed_setting(settings) -> str | None:
 def preflight(settings) -> str | None:
     """Why the run cannot start, checked before anything is fetched; None if it can."""
     output = Path(settings.get("NEWSARCHIVER_OUTPUT"))
+    if output.exists() and not output.is_dir():
+        return f"cannot write to the output folder {output}: it is a file"
     try:
         output.mkdir(parents=True, exist_ok=True)
         probe = output / f".newsarchiver-probe-{os.getpid()}"

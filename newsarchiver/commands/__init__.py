@@ -216,8 +216,15 @@ def url_input_error(args: argparse.Namespace) -> str | None:
     """Why the share URLs given on the command line cannot be read, if they cannot."""
     if not args.urls and not args.input:
         return "give share URLs or --input FILE"
-    if args.input and args.input != "-" and not Path(args.input).is_file():
-        return f"no such input file: {args.input}"
+    for url in args.urls:
+        if "://" not in url and Path(url).exists() and not Path(url).is_dir():
+            return f"{url} is a file, not a share URL: did you mean --input {url}?"
+    # Any readable path but a folder: a FIFO too (--input <(command)).
+    if args.input and args.input != "-":
+        if not Path(args.input).exists():
+            return f"no such input file: {args.input}"
+        if Path(args.input).is_dir():
+            return f"the input {args.input} is a folder, not a file of share URLs"
     return None
 
 

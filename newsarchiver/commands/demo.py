@@ -14,14 +14,28 @@ from newsarchiver.commands.crawl import Command as Crawl
 class Command(BaseCommand):
     name = "demo"
     help = "archive the bundled sample site's articles"
-    description = "Start the bundled sample site on 127.0.0.1 and archive all its articles."
+    description = (
+        "Start the bundled sample site on 127.0.0.1 and archive all its articles; with "
+        "--blog DIR, into a Jekyll site made in DIR, and print the command that builds it."
+    )
 
     def add_options(self, parser: argparse.ArgumentParser) -> None:
         add_output_option(parser)
+        parser.add_argument(
+            "--blog",
+            metavar="DIR",
+            help="make a Jekyll site in DIR (as init-site) and archive into it (instead of -o)",
+        )
 
     def run(self, args: argparse.Namespace) -> int:
+        from newsarchiver.commands.init_site import build_command
+        from newsarchiver.jekyll_site import init_site
+        from newsarchiver.runner import EXIT_OK
         from newsarchiver.sample_site import SampleSite
 
+        output = args.blog or args.output
+        if args.blog:
+            init_site(Path(args.blog))
         crawl = Crawl()
         parser = argparse.ArgumentParser()
         crawl.add_options(parser)
@@ -30,7 +44,11 @@ class Command(BaseCommand):
                 f"Sample site on {site.base_url}: archiving {len(site.articles)} articles",
                 file=sys.stderr,
             )
-            crawl_args = parser.parse_args([*site.share_urls(), "-o", args.output, "--refresh"])
+            crawl_args = parser.parse_args([*site.share_urls(), "-o", output, "--refresh"])
             code = crawl.run(crawl_args)
-        print(f"Posts are in {Path(args.output).resolve() / '_posts'}")
+        if code != EXIT_OK:
+            return code  # the crawl said what went wrong
+        print(f"Posts are in {Path(output).resolve() / '_posts'}")
+        if args.blog:
+            print(f"Build the blog with: {build_command(Path(args.blog))}")
         return code

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from urllib.parse import urlsplit
 
 from newsarchiver.commands import SpiderCommand, positive_int
 
@@ -35,6 +36,16 @@ class Command(SpiderCommand):
             "(default: 20; setting NEWSARCHIVER_MAX_PAGES)",
         )
         super().add_options(parser)
+
+    def check(self, args: argparse.Namespace) -> str | None:
+        from newsarchiver.extract import SHARE_PATH
+
+        for url in args.listings:
+            if urlsplit(url).path.endswith(SHARE_PATH):
+                return (
+                    f"{url} is a share URL, not a listing: archive it with newsarchiver crawl URL"
+                )
+        return None
 
     def option_settings(self, args: argparse.Namespace) -> dict:
         return {**super().option_settings(args), "NEWSARCHIVER_MAX_PAGES": args.max_pages}

@@ -39,6 +39,11 @@ class Command(FolderCommand):
             f"{len(result.moved)} posts moved to {output / 'old_post'}, "
             f"{result.kept} kept in _posts/ (from {first_kept}), "
             f"{len(result.conflicts)} conflicts"
+            + (
+                "; moved posts are no longer in the built blog (old_post/ is not built)"
+                if result.moved
+                else ""
+            )
         )
         conflicts = [
             f"CONFLICT {name}: a different file of that name is already in old_post/; "
