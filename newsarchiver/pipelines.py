@@ -32,23 +32,35 @@ from newsarchiver.sanitize import TooComplex, clean_body
 logger = logging.getLogger(__name__)
 
 
+class ArticleFailed(DropItem):
+    """An article that cannot be archived: its URL and the reason, as data.
+
+    The message (what Scrapy logs) is ``reason: url``; the report takes
+    ``reason`` as it is, not parsed back out of the message.
+    """
+
+    def __init__(self, item: Article, reason: str) -> None:
+        super().__init__(f"{reason}: {item.url}")
+        self.url, self.reason = item.url, reason
+
+
 class ArticleValidator:
     """Drops articles without a code, title, date or body; normalises the date."""
 
     def process_item(self, item: Article) -> Article:
         if not CODE_RE.fullmatch(item.code or ""):
-            raise DropItem(f"invalid infoCode {item.code!r}: {item.url}")
+            raise ArticleFailed(item, f"invalid infoCode {item.code!r}")
         item.title = plain_text(item.title).strip()
         if not item.title:
-            raise DropItem(f"missing title: {item.url}")
+            raise ArticleFailed(item, "missing title")
         if len(item.title) > MAX_TITLE:
-            raise DropItem(f"title longer than {MAX_TITLE} characters: {item.url}")
+            raise ArticleFailed(item, f"title longer than {MAX_TITLE} characters")
         try:
             item.published = parse_time(item.published)
         except ExtractError as exc:
-            raise DropItem(f"{exc}: {item.url}") from None
+            raise ArticleFailed(item, f"{exc}") from None
         if not item.body.strip():
-            raise DropItem(f"empty body: {item.url}")
+            raise ArticleFailed(item, "empty body")
         return item
 
 
@@ -74,9 +86,10 @@ class BodyCleaner:
 
     def process_item(self, item: Article):
         if len(item.body) > self.max_body:
-            raise DropItem(
+            raise ArticleFailed(
+                item,
                 f"body of {len(item.body)} characters, over the {self.max_body} limit "
-                f"(NEWSARCHIVER_MAX_BODY): {item.url}"
+                "(NEWSARCHIVER_MAX_BODY)",
             )
         if len(item.body) >= self.THREAD_FROM:
             return self._clean_on_thread(item)
@@ -97,14 +110,14 @@ class BodyCleaner:
 
     def _finish(self, item: Article, result: tuple[str, str] | str) -> Article:
         if isinstance(result, str):
-            raise DropItem(f"{result}: {item.url}")
+            raise ArticleFailed(item, f"{result}")
         cleaned, how = result
         if how != "clean" and self.stats:
             self.stats.inc_value(f"newsarchiver/body_{how}")
         if how == "rewritten":
             logger.debug("Body of %s too broken to cut safely: rewritten by nh3", item.url)
         if not cleaned.strip():
-            raise DropItem(f"empty body after removing unsafe content: {item.url}")
+            raise ArticleFailed(item, "empty body after removing unsafe content")
         item.body = cleaned
         return item
 
@@ -115,13 +128,13 @@ class OutletAttributor:
     def process_item(self, item: Article) -> Article:
         outlet = " ".join(plain_text(outlet_from_body(item.body) or item.outlet).split())
         if not outlet:
-            raise DropItem(
-                f"no source attribution (no 文章来源 line, medianame or source): {item.url}"
+            raise ArticleFailed(
+                item, "no source attribution (no 文章来源 line, medianame or source)"
             )
         slug = storage.file_slug(category_slug(outlet))
         if not slug:
-            raise DropItem(
-                f"outlet {outlet!r} gives no usable category name (empty or too long): {item.url}"
+            raise ArticleFailed(
+                item, f"outlet {outlet!r} gives no usable category name (empty or too long)"
             )
         item.outlet, item.slug = outlet, slug
         return item
@@ -158,7 +171,7 @@ class PostWriter:
 
         self.site_given = (
             settings is not None
-            and settings.getpriority("NEWSARCHIVER_SITE") > SETTINGS_PRIORITIES["project"]
+            and (settings.getpriority("NEWSARCHIVER_SITE") or 0) > SETTINGS_PRIORITIES["project"]
         )
 
     @classmethod
@@ -198,7 +211,7 @@ class PostWriter:
         try:
             item.status = self.store(data, target, existing)
         except OSError as exc:
-            self.failed_write(exc, f"cannot write the post ({exc.strerror or exc}): {item.url}")
+            self.failed_write(exc, item, f"cannot write the post ({exc.strerror or exc})")
         self.index.record(item.code, target)
         self.stats.inc_value(f"newsarchiver/{item.status}")
         if item.slug not in self.categories_done:
@@ -230,10 +243,10 @@ class PostWriter:
             return
         self.owed.paid(slug)
 
-    def failed_write(self, exc: OSError, message: str) -> NoReturn:
+    def failed_write(self, exc: OSError, item: Article, reason: str) -> NoReturn:
         if exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EROFS):
             self.stop(f"cannot write to {self.output}: {exc.strerror}")
-        raise DropItem(message) from None
+        raise ArticleFailed(item, reason) from None
 
     def stop(self, reason: str) -> None:
         """Stop the whole run now: every further article would fail the same way."""

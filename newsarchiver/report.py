@@ -125,8 +125,8 @@ class RunReport:
         self.add("duplicate", code)
 
     def item_dropped(self, item, exception) -> None:
-        reason = str(exception).removesuffix(f": {item.url}")
-        self.article_failed(item.url, reason)
+        # Our pipelines' failures carry their reason; another DropItem says it whole.
+        self.article_failed(item.url, getattr(exception, "reason", None) or str(exception))
 
     def item_error(self, item, failure) -> None:
         self.article_failed(item.url, f"could not archive: {failure.getErrorMessage()}")

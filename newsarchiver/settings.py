@@ -78,5 +78,3 @@ NEWSARCHIVER_LOCK = True  # one run per output folder (workers turn it off)
 NEWSARCHIVER_REDIS_OUTAGE = 60.0  # seconds a worker waits for a lost Redis before exit 4
 NEWSARCHIVER_MAX_BODY = 500_000  # characters; a longer article body fails its URL
 NEWSARCHIVER_FSYNC = True  # flush each post to disk before its rename (power-cut safe)
-
-FEED_EXPORT_ENCODING = "utf-8"
