@@ -212,8 +212,7 @@ class PostWriter:
             item.status = self.store(data, target, existing)
         except OSError as exc:
             self.failed_write(exc, item, f"cannot write the post ({exc.strerror or exc})")
-        self.index.record(item.code, target)
-        self.stats.inc_value(f"newsarchiver/{item.status}")
+        self.index.record(item.code, target)  # the tally is the report's (RunReport)
         if item.slug not in self.categories_done:
             self.write_category_page(item.slug, item.outlet)
         return item

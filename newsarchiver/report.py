@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import IO
 
 from scrapy import signals as scrapy_signals
+from scrapy.exceptions import NotConfigured
 from twisted.internet import task
 
 from newsarchiver import signals
@@ -37,9 +38,12 @@ class RunReport:
     def __init__(self, report_path: str = "", crawler=None) -> None:
         self.report_path = report_path
         self.crawler = crawler
+        # The tallies live in the crawler's stats (newsarchiver/new, ...), so
+        # scrapy crawl and scrapyd jobs see what the CLI prints.
+        self.stats = crawler.stats if crawler is not None else None
         # Asked for and not yet settled: what a stopped run lists as not reached.
         self.outstanding: dict[str, str] = {}
-        self.counts = dict.fromkeys(REPORT_LISTS, 0)
+        self._counts = dict.fromkeys(REPORT_LISTS, 0)  # without a crawler (tests)
         self.failures: list[dict[str, str]] = []  # the first SHOWN_FAILURES
         self.warnings: list[str] = []
         self._spools: dict[str, IO[bytes]] = {}
@@ -62,8 +66,20 @@ class RunReport:
         connect(ext.spider_closed, signal=scrapy_signals.spider_closed)
         return ext
 
+    def count(self, key: str) -> None:
+        if self.stats is not None:
+            self.stats.inc_value(f"newsarchiver/{key}")
+        else:
+            self._counts[key] += 1
+
+    @property
+    def counts(self) -> dict[str, int]:
+        if self.stats is None:
+            return dict(self._counts)
+        return {key: self.stats.get_value(f"newsarchiver/{key}", 0) for key in REPORT_LISTS}
+
     def add(self, status: str, code: str, url: str | None = None) -> None:
-        self.counts[status] += 1
+        self.count(status)
         self._spool(status, code)
         if url is not None:
             self.settle(url, code, status, None)
@@ -80,11 +96,11 @@ class RunReport:
         self.outstanding[url] = code
 
     def article_given_up(self, url: str, code: str, reason: str) -> None:
-        self.counts["given_up"] += 1
+        self.count("given_up")
         self._spool("given_up", {"url": url, "reason": reason})
 
     def not_reached(self, url: str) -> None:
-        self.counts["not_reached"] += 1
+        self.count("not_reached")
         self._spool("not_reached", url)
 
     def _spool(self, key: str, entry: object) -> None:
@@ -154,20 +170,17 @@ class RunReport:
             print(f"  ... and {more} more failures (all listed {where})", file=stream)
 
     def article_failed(self, url: str, reason: str) -> None:
-        self.counts["failed"] += 1
+        self.count("failed")
         failure = {"url": url, "reason": reason}
         if len(self.failures) < SHOWN_FAILURES:
             self.failures.append(failure)
         self._spool("failed", failure)
         self.settle(url, None, "failed", reason)
 
-    @property
-    def done(self) -> int:
-        return sum(self.counts[key] for key in (*STATUSES, "duplicate", "failed"))
-
     def summary(self) -> str:
-        extra = tuple(k for k in ("duplicate", "not_reached", "given_up") if self.counts[k])
-        return ", ".join(f"{self.counts[key]} {key.replace('_', ' ')}" for key in (
+        counts = self.counts
+        extra = tuple(k for k in ("duplicate", "not_reached", "given_up") if counts[k])
+        return ", ".join(f"{counts[key]} {key.replace('_', ' ')}" for key in (
             *STATUSES, "failed", *extra
         ))  # fmt: skip
 
@@ -199,54 +212,59 @@ class RunReport:
             logger.warning("%s", message, extra=marked)
 
 
-class Progress:
-    """A progress line every ``NEWSARCHIVER_PROGRESS_INTERVAL`` seconds.
+DONE = (*STATUSES, "duplicate", "failed")
 
+
+class Progress:
+    """A progress line every ``NEWSARCHIVER_PROGRESS_INTERVAL`` seconds, from the stats alone.
+
+    Shaped like Scrapy's LogStats: not configured when the interval is 0; it
+    reads the ledger's tallies in ``crawler.stats`` and the scheduler's size,
+    and records the run's final rate (``newsarchiver/articles_per_second``).
     On a terminal it is a bar redrawn every second instead, on standard error.
     """
 
     def __init__(self, crawler, interval: float) -> None:
         self.crawler = crawler
+        self.stats = crawler.stats
         self.interval = interval
         self.started = time.monotonic()
         self.loop: task.LoopingCall | None = None
         self.tty = False
-        self.run: RunReport | None = None
 
     @classmethod
     def from_crawler(cls, crawler):
-        ext = cls(crawler, crawler.settings.getfloat("NEWSARCHIVER_PROGRESS_INTERVAL", 10.0))
+        interval = crawler.settings.getfloat("NEWSARCHIVER_PROGRESS_INTERVAL", 10.0)
+        if interval <= 0:
+            raise NotConfigured
+        ext = cls(crawler, interval)
         crawler.signals.connect(ext.spider_opened, signal=scrapy_signals.spider_opened)
         crawler.signals.connect(ext.spider_closed, signal=scrapy_signals.spider_closed)
         return ext
 
     def spider_opened(self, spider) -> None:
-        # Found once here, not on every tick.
-        self.run = next(
-            (e for e in self.crawler.extensions.middlewares if isinstance(e, RunReport)), None
-        )
         self.started = time.monotonic()
         self.tty = sys.stderr.isatty() and self.crawler.settings.getbool(
             "NEWSARCHIVER_PROGRESS_BAR", True
         )
-        if self.interval > 0:
-            self.loop = task.LoopingCall(self.log)
-            self.loop.start(min(self.interval, 1.0) if self.tty else self.interval, now=False)
+        self.loop = task.LoopingCall(self.log)
+        self.loop.start(min(self.interval, 1.0) if self.tty else self.interval, now=False)
 
     def counts(self) -> tuple[int, int, int]:
-        run = self.run
-        done = run.done if run else 0
-        failed = run.counts["failed"] if run else 0
+        get = self.stats.get_value
+        done = sum(get(f"newsarchiver/{key}", 0) for key in DONE)
         engine = self.crawler.engine
         scheduler = engine.scheduler if engine else None
         queued = len(scheduler) if scheduler is not None and hasattr(scheduler, "__len__") else 0
         active = len(engine.downloader.active) if engine else 0
-        return done, queued + active, failed
+        return done, queued + active, get("newsarchiver/failed", 0)
+
+    def rate(self, done: int) -> float:
+        return done / max(time.monotonic() - self.started, 1e-6)
 
     def line(self) -> str:
         done, queued, failed = self.counts()
-        elapsed = max(time.monotonic() - self.started, 1e-6)
-        return f"done {done}, queued {queued}, failed {failed}, {done / elapsed:.1f} articles/s"
+        return f"done {done}, queued {queued}, failed {failed}, {self.rate(done):.1f} articles/s"
 
     def bar(self, width: int = 24) -> str:
         done, queued, _ = self.counts()
@@ -261,6 +279,8 @@ class Progress:
             logger.info("Progress: %s", self.line())
 
     def spider_closed(self, spider) -> None:
+        done, _, _ = self.counts()
+        self.stats.set_value("newsarchiver/articles_per_second", round(self.rate(done), 2))
         if self.loop is not None and self.loop.running:
             self.loop.stop()
         if self.loop is not None and self.tty:

@@ -324,3 +324,18 @@ def test_a_report_that_cannot_be_written_is_exit_4_with_one_line(tmp_path):
     assert proc.returncode == 4, stderr
     (line,) = stderr.strip().splitlines()
     assert line.startswith(f"newsarchiver: cannot write the report {report}")
+
+
+def test_scrapy_crawl_sees_the_same_tallies_in_its_stats(site, tmp_path):
+    out = tmp_path / "o"
+    urls = f"urls={site.share_url(GOLDEN)},{site.share_url('NOSUCH1')}"
+    proc = subprocess.run(
+        [sys.executable, "-m", "scrapy", "crawl", "share", "-a", urls, "-s", f"NEWSARCHIVER_OUTPUT={out}",
+         "-s", "NEWSARCHIVER_PROGRESS_INTERVAL=0.2"],
+        cwd=ROOT, capture_output=True, text=True, timeout=120,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    assert "'newsarchiver/new': 1," in proc.stderr and "'newsarchiver/failed': 1," in proc.stderr
+    assert "'newsarchiver/articles_per_second':" in proc.stderr  # the final rate, as LogStats
+    assert len(posts(out)) == 1
