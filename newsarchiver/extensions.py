@@ -8,6 +8,7 @@ from pathlib import Path
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
 
+from newsarchiver import settings as defaults
 from newsarchiver.storage import RunLock
 
 logger = logging.getLogger(__name__)
@@ -33,7 +34,7 @@ class OutputLock:
 
     @classmethod
     def from_crawler(cls, crawler):
-        if not crawler.settings.getbool("NEWSARCHIVER_LOCK", True):
+        if not crawler.settings.getbool("NEWSARCHIVER_LOCK", defaults.NEWSARCHIVER_LOCK):
             raise NotConfigured
         ext = cls(crawler, Path(crawler.settings.get("NEWSARCHIVER_OUTPUT")))
         # Not deferred to spider_opened: a lock is what every later step assumes.

@@ -10,6 +10,8 @@ from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 from scrapy.utils.asyncio import sleep
 
+from newsarchiver import settings as defaults
+
 
 class BackoffRetryMiddleware(RetryMiddleware):
     """Scrapy's retry rules, waiting ``NEWSARCHIVER_RETRY_BACKOFF * 2**n`` first.
@@ -18,8 +20,8 @@ class BackoffRetryMiddleware(RetryMiddleware):
     that answers 5xx gets fewer requests from this run while it recovers.
     """
 
-    backoff = 0.5
-    backoff_max = 30.0
+    backoff = defaults.NEWSARCHIVER_RETRY_BACKOFF
+    backoff_max = defaults.NEWSARCHIVER_RETRY_BACKOFF_MAX
 
     def __init__(self, settings) -> None:
         super().__init__(settings)

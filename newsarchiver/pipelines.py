@@ -9,6 +9,7 @@ from typing import NoReturn
 
 from scrapy.exceptions import DropItem
 
+from newsarchiver import settings as defaults
 from newsarchiver import signals, storage
 from newsarchiver.exporters import JekyllPostExporter
 from newsarchiver.extract import (
@@ -22,8 +23,6 @@ from newsarchiver.extract import (
 from newsarchiver.items import Article
 from newsarchiver.jekyll_site import configured_site
 from newsarchiver.post_format import (
-    DEFAULT_SHARE_BASE,
-    DEFAULT_SITE,
     category_slug,
     render_category_page,
 )
@@ -72,7 +71,7 @@ class BodyCleaner:
     a hostile article never holds the reactor: signals and other articles go on.
     """
 
-    max_body = 500_000
+    max_body = defaults.NEWSARCHIVER_MAX_BODY
     THREAD_FROM = 64 * 1024
 
     def __init__(self, stats=None, max_body: int | None = None) -> None:
@@ -147,17 +146,21 @@ class PostWriter:
     byte and only rewritten when it changed, in the folder it is in.
     """
 
-    output = "output"
-    share_base = DEFAULT_SHARE_BASE
-    site = DEFAULT_SITE
-    body_format = "html"
+    output = defaults.NEWSARCHIVER_OUTPUT
+    share_base = defaults.NEWSARCHIVER_SHARE_BASE
+    site = defaults.NEWSARCHIVER_SITE
+    body_format = defaults.NEWSARCHIVER_BODY_FORMAT
 
     def __init__(self, stats, settings=None, crawler=None) -> None:
         self.stats = stats
         self.crawler = crawler
         get = settings.get if settings is not None else (lambda key, default: default)
         self.output = Path(get("NEWSARCHIVER_OUTPUT", self.output))
-        self.fsync = bool(settings.getbool("NEWSARCHIVER_FSYNC", True)) if settings else True
+        self.fsync = (
+            bool(settings.getbool("NEWSARCHIVER_FSYNC", defaults.NEWSARCHIVER_FSYNC))
+            if settings
+            else True
+        )
         self.exporter = JekyllPostExporter(
             None,
             share_base=get("NEWSARCHIVER_SHARE_BASE", self.share_base),

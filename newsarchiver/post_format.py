@@ -13,6 +13,7 @@ from html import escape
 
 import yaml
 
+from newsarchiver import settings as defaults
 from newsarchiver.jekyll_text import (
     WRAP_END,
     WRAP_START,
@@ -25,8 +26,8 @@ from newsarchiver.jekyll_text import (
 )
 from newsarchiver.sanitize import rewrite
 
-DEFAULT_SHARE_BASE = "http://finews.zning.xyz"
-DEFAULT_SITE = "//finews.withounder.com"
+DEFAULT_SHARE_BASE = defaults.NEWSARCHIVER_SHARE_BASE
+DEFAULT_SITE = defaults.NEWSARCHIVER_SITE
 
 # What YAML may hold unescaped in a double-quoted scalar: printable characters,
 # minus the quote, the backslash and the characters YAML folds as line breaks.

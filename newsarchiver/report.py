@@ -15,6 +15,7 @@ from scrapy import signals as scrapy_signals
 from scrapy.exceptions import NotConfigured
 from twisted.internet import task
 
+from newsarchiver import settings as defaults
 from newsarchiver import signals
 from newsarchiver.storage import atomic_write
 
@@ -234,7 +235,9 @@ class Progress:
 
     @classmethod
     def from_crawler(cls, crawler):
-        interval = crawler.settings.getfloat("NEWSARCHIVER_PROGRESS_INTERVAL", 10.0)
+        interval = crawler.settings.getfloat(
+            "NEWSARCHIVER_PROGRESS_INTERVAL", defaults.NEWSARCHIVER_PROGRESS_INTERVAL
+        )
         if interval <= 0:
             raise NotConfigured
         ext = cls(crawler, interval)

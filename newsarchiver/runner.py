@@ -15,10 +15,12 @@ EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_LOCKED, EXIT_INTERNAL, EXIT_INTERRUPTED =
 
 def project_settings(cmdline: list[tuple[str, str]], options: dict):
     """Settings as Scrapy's ``process_options`` builds them: project < -s < options given."""
-    from scrapy.settings import Settings
+    from scrapy.utils.project import get_project_settings
 
-    settings = Settings()
-    settings.setmodule("newsarchiver.settings", priority="project")
+    # As scrapy crawl loads them: SCRAPY_SETTINGS_MODULE if the user set it,
+    # else this project's module (whatever folder the command runs in).
+    os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "newsarchiver.settings")
+    settings = get_project_settings()
     settings.setdict(dict(cmdline), priority="cmdline")
     settings.setdict(options, priority="cmdline")
     for name in ("NEWSARCHIVER_OUTPUT", "NEWSARCHIVER_REPORT"):

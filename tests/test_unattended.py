@@ -339,3 +339,20 @@ def test_scrapy_crawl_sees_the_same_tallies_in_its_stats(site, tmp_path):
     assert "'newsarchiver/new': 1," in proc.stderr and "'newsarchiver/failed': 1," in proc.stderr
     assert "'newsarchiver/articles_per_second':" in proc.stderr  # the final rate, as LogStats
     assert len(posts(out)) == 1
+
+
+def test_the_cli_loads_settings_as_scrapy_crawl_does(site, tmp_path):
+    """SCRAPY_SETTINGS_MODULE, when set, names the project settings the CLI starts from."""
+    (tmp_path / "mysettings.py").write_text(
+        "from newsarchiver.settings import *  # noqa: F403\n"
+        'NEWSARCHIVER_SITE = "https://custom.example"\n'
+    )
+    env = {**os.environ, "PYTHONPATH": f"{tmp_path}:{ROOT}", "SCRAPY_SETTINGS_MODULE": "mysettings"}
+    out = tmp_path / "o"
+    proc = subprocess.run(
+        [sys.executable, "-m", "newsarchiver", "crawl", site.share_url(GOLDEN), "-o", str(out), "-q"],
+        capture_output=True, text=True, timeout=120, env=env,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    (post,) = posts(out).values()
+    assert post.endswith("[返回首页](https://custom.example/)".encode())

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from urllib.parse import urlsplit
 
+from newsarchiver import settings as defaults
 from newsarchiver.commands import SpiderCommand, positive_int
 
 
@@ -33,7 +34,7 @@ class Command(SpiderCommand):
             type=positive_int,
             metavar="N",
             help="listing pages to read at most in this run; the next run goes on from there "
-            "(default: 20; setting NEWSARCHIVER_MAX_PAGES)",
+            f"(default: {defaults.NEWSARCHIVER_MAX_PAGES}; setting NEWSARCHIVER_MAX_PAGES)",
         )
         super().add_options(parser)
 

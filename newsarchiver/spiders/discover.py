@@ -17,6 +17,7 @@ from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet.defer import Deferred
 from twisted.python.failure import Failure
 
+from newsarchiver import settings as defaults
 from newsarchiver import signals
 from newsarchiver.discovery import ListingState, Walk, state_path
 from newsarchiver.extract import ExtractError, codes_from_listing, share_url
@@ -98,7 +99,7 @@ class DiscoverSpider(ShareSpider):
         settings = self.crawler.settings
         base = self.source_base or settings.get("NEWSARCHIVER_SOURCE_BASE") or ""
         output = Path(settings.get("NEWSARCHIVER_OUTPUT"))
-        max_pages = settings.getint("NEWSARCHIVER_MAX_PAGES", 20)
+        max_pages = settings.getint("NEWSARCHIVER_MAX_PAGES", defaults.NEWSARCHIVER_MAX_PAGES)
         for url in self.listings:
             parts = urlsplit(url)
             if parts.scheme not in ("http", "https") or not parts.netloc:
@@ -214,7 +215,9 @@ class DiscoverSpider(ShareSpider):
     def article_settled(self, url: str, code: str | None, status: str, reason: str | None):
         if code is None:
             return
-        limit = self.crawler.settings.getint("NEWSARCHIVER_GIVE_UP_AFTER", 10)
+        limit = self.crawler.settings.getint(
+            "NEWSARCHIVER_GIVE_UP_AFTER", defaults.NEWSARCHIVER_GIVE_UP_AFTER
+        )
         for run in self.runs.values():
             state = run.state
             if code not in state.pending and code not in state.failed:

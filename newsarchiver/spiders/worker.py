@@ -16,6 +16,7 @@ from scrapy_redis.scheduler import Scheduler
 from scrapy_redis.spiders import RedisMixin
 from scrapy_redis.utils import bytes_to_str
 
+from newsarchiver import settings as defaults
 from newsarchiver.spiders.share import ShareSpider
 
 logger = logging.getLogger(__name__)
@@ -96,7 +97,9 @@ class WorkerSpider(RedisMixin, ShareSpider):
         if self.outage_started is None:
             self.outage_started = now
             logger.warning("Lost Redis (%s); waiting for it to come back", exc)
-        limit = self.crawler.settings.getfloat("NEWSARCHIVER_REDIS_OUTAGE", 60)
+        limit = self.crawler.settings.getfloat(
+            "NEWSARCHIVER_REDIS_OUTAGE", defaults.NEWSARCHIVER_REDIS_OUTAGE
+        )
         stats = self.crawler.stats
         if now - self.outage_started < limit or stats.get_value("newsarchiver/fatal"):
             return
