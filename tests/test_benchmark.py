@@ -15,7 +15,6 @@ import pytest
 from tests.conftest import ROOT
 
 sys.path.insert(0, str(ROOT / "benchmarks"))
-from origin import nginx_binary  # noqa: E402
 
 
 def bench(*args: str) -> subprocess.CompletedProcess:
@@ -27,7 +26,7 @@ def bench(*args: str) -> subprocess.CompletedProcess:
     )
 
 
-@pytest.mark.skipif(nginx_binary() is None, reason="nginx is not installed (.ci/run installs it)")
+@pytest.mark.nginx
 def test_pairs_against_nginx_count_every_article_once():
     run = bench("--articles", "40", "--pairs", "1", "--concurrency", "8")
     assert run.returncode == 0, run.stderr
@@ -44,9 +43,7 @@ def test_python_origin_fallback_and_memory_mode():
 
 
 ORIGINS = [
-    pytest.param(
-        [], id="nginx", marks=pytest.mark.skipif(nginx_binary() is None, reason="no nginx")
-    ),
+    pytest.param([], id="nginx", marks=pytest.mark.nginx),
     pytest.param(["--python-origin"], id="python"),
 ]
 

@@ -7,11 +7,9 @@ Each case is a sequence of real ``discover`` processes against a listing of
 from __future__ import annotations
 
 import json
-import os
 import random
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -22,7 +20,7 @@ from hypothesis import strategies as st
 from newsarchiver.discovery import ListingState, Walk, state_path
 from newsarchiver.sample_site import SampleSite
 from newsarchiver.sample_site.articles import generated
-from tests.conftest import ROOT, free_port, posts, run_cli
+from tests.conftest import free_port, posts, run_cli, start_cli
 from tests.test_interrupts import assert_only_complete_files
 
 ARTICLES = list(reversed(generated(300)))  # newest first, as the real listing
@@ -67,13 +65,7 @@ def until_caught_up(site: SampleSite, output: Path, *extra: str, runs: int = 10)
 
 
 def start_discover(site: SampleSite, output: Path) -> subprocess.Popen:
-    return subprocess.Popen(
-        [sys.executable, "-m", "newsarchiver", "discover", listing_of(site), "-o", str(output)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-    )
+    return start_cli("discover", listing_of(site), "-o", str(output))
 
 
 @pytest.mark.parametrize("seed", range(12))

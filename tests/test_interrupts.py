@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -13,29 +12,13 @@ import pytest
 
 from newsarchiver.sample_site import SampleSite
 from newsarchiver.sample_site.articles import generated
-from tests.conftest import ROOT, front_matter
+from tests.conftest import front_matter, start_cli
 
 FOOTER = "[返回首页](//finews.withounder.com/)".encode()
 
 
 def start_crawl(urls_file: Path, output: Path, *extra: str) -> subprocess.Popen:
-    return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "newsarchiver",
-            "crawl",
-            "-i",
-            str(urls_file),
-            "-o",
-            str(output),
-            *extra,
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-    )
+    return start_cli("crawl", "-i", str(urls_file), "-o", str(output), *extra)
 
 
 def wait_for_posts(output: Path, count: int, proc: subprocess.Popen, limit: float = 60) -> None:

@@ -6,7 +6,6 @@ import os
 import shutil
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -14,7 +13,9 @@ import pytest
 
 from newsarchiver.sample_site import SampleSite
 from newsarchiver.sample_site.articles import generated
-from tests.conftest import ROOT, free_port, run_cli
+from tests.conftest import free_port, run_cli, start_cli
+
+pytestmark = pytest.mark.redis
 
 ARTICLES = 3000
 
@@ -22,7 +23,6 @@ ARTICLES = 3000
 @pytest.fixture
 def redis_url(tmp_path):
     server = shutil.which("redis-server")
-    assert server, "redis-server is not installed: run .ci/run (apt-get install redis-server)"
     port = free_port()
     proc = subprocess.Popen(
         [
@@ -56,31 +56,11 @@ def redis_url(tmp_path):
 
 
 def start_worker(redis_url: str, output: Path, report: Path, *extra: str) -> subprocess.Popen:
-    return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "newsarchiver",
-            "worker",
-            "--redis-url",
-            redis_url,
-            "-o",
-            str(output),
-            "--idle-exit",
-            "2",
-            "--concurrency",
-            "8",
-            "--report",
-            str(report),
-            "-s",
-            "NEWSARCHIVER_REDIS_OUTAGE=5",
-            *extra,
-        ],
+    return start_cli(
+        "worker", "--redis-url", redis_url, "-o", str(output), "--idle-exit", "2",
+        "--concurrency", "8", "--report", str(report), "-s", "NEWSARCHIVER_REDIS_OUTAGE=5", *extra,
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-    )
+    )  # fmt: skip
 
 
 def files(folder: Path) -> dict[str, bytes]:
