@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import logging
 import os
 import sys
@@ -148,21 +147,21 @@ def preflight(settings) -> str | None:
     return None
 
 
-def run_spider(spider_cls, spider_kwargs: dict, args: argparse.Namespace, options: dict) -> int:
-    """Run one spider; print the summary; return the exit code.
-
-    ``args`` holds the common crawl options (``set``, ``quiet``, ``verbose``);
-    ``options`` the settings the options the user gave stand for.
+def run_spider(spider_cls, spider_kwargs: dict, settings) -> int:
+    """Run one spider with ``settings`` (see :func:`project_settings`); print the
+    summary; return the exit code. The terminal's behaviour is in settings too:
+    ``NEWSARCHIVER_QUIET``, ``NEWSARCHIVER_VERBOSE``, ``LOG_FILE``, ``JOBDIR``.
     """
-    settings = project_settings(args.set, options)
-    if args.quiet:
+    quiet = settings.getbool("NEWSARCHIVER_QUIET")
+    verbose = settings.getbool("NEWSARCHIVER_VERBOSE")
+    if quiet:
         settings.set("NEWSARCHIVER_PROGRESS_BAR", False, priority="cmdline")
         if not settings.get("LOG_FILE"):
             settings.set("NEWSARCHIVER_PROGRESS_INTERVAL", 0, priority="cmdline")
     if error := preflight(settings):
         print(f"newsarchiver: {error}", file=sys.stderr)
         return EXIT_INTERNAL
-    configure_logging(settings, quiet=args.quiet, verbose=args.verbose)
+    configure_logging(settings, quiet=quiet, verbose=verbose)
     settings.set("LOG_INSTALL_ROOT_HANDLER", False, priority="cmdline")
     try:
         crawler, startup_error = _crawl(spider_cls, spider_kwargs, settings)
@@ -170,7 +169,7 @@ def run_spider(spider_cls, spider_kwargs: dict, args: argparse.Namespace, option
         logging.getLogger(__name__).debug("Run failed", exc_info=True)
         print(f"newsarchiver: internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
         return EXIT_INTERNAL
-    return finish(crawler, startup_error, settings, args)
+    return finish(crawler, startup_error, settings)
 
 
 def _crawl(spider_cls, spider_kwargs: dict, settings):
@@ -205,7 +204,7 @@ def _crawl(spider_cls, spider_kwargs: dict, settings):
     return crawler, (errors[0] if errors else None)
 
 
-def finish(crawler, startup_error: str | None, settings, args: argparse.Namespace) -> int:
+def finish(crawler, startup_error: str | None, settings) -> int:
     """The summary on stderr and the exit code, from the run's one tally."""
     from newsarchiver.report import RunReport
     from newsarchiver.storage import UnusableLock
@@ -231,7 +230,7 @@ def finish(crawler, startup_error: str | None, settings, args: argparse.Namespac
         return EXIT_INTERRUPTED
     failed = report.counts["failed"]
     fatal = stats.get_value("newsarchiver/fatal") if stats else None
-    if not args.quiet or failed or fatal:
+    if not settings.getbool("NEWSARCHIVER_QUIET") or failed or fatal:
         print(f"newsarchiver: {report.summary()} (posts in {output / '_posts'})", file=sys.stderr)
         report.print_failures(sys.stderr)
     report.print_warnings(sys.stderr)  # with --quiet too: articles may be missing
@@ -242,11 +241,8 @@ def finish(crawler, startup_error: str | None, settings, args: argparse.Namespac
         print(f"newsarchiver: stopped: {fatal}", file=sys.stderr)
         return EXIT_INTERNAL
     if reason in ("shutdown", None):
-        again = (
-            f" --resume {args.resume}"
-            if getattr(args, "resume", None)
-            else (" (add --resume DIR to keep state)")
-        )
+        job = settings.get("JOBDIR")
+        again = f" --resume {job}" if job else " (add --resume DIR to keep state)"
         print(
             f"newsarchiver: interrupted; run the same command{again} to continue", file=sys.stderr
         )

@@ -113,6 +113,8 @@ class SpiderCommand(Command):
             "NEWSARCHIVER_CONCURRENCY": args.concurrency,
             "JOBDIR": getattr(args, "resume", None),
             "LOG_FILE": args.log_file,
+            "NEWSARCHIVER_QUIET": True if args.quiet else None,
+            "NEWSARCHIVER_VERBOSE": True if args.verbose else None,
         }
 
     def check(self, args: argparse.Namespace) -> str | None:
@@ -124,8 +126,11 @@ class SpiderCommand(Command):
 
         if error := self.check(args):
             return self.error(error, EXIT_USAGE)
+        from newsarchiver.runner import project_settings
+
         options = {k: v for k, v in self.option_settings(args).items() if v is not None}
-        return run_spider(self.spider(), self.spider_kwargs(args), args, options)
+        settings = project_settings(args.set, options)
+        return run_spider(self.spider(), self.spider_kwargs(args), settings)
 
 
 class FolderCommand(Command):
