@@ -222,7 +222,7 @@ def finish(crawler, startup_error: str | None, settings) -> int:
         stats = None
     reason = stats.get_value("finish_reason") if stats else None
     try:
-        report = next(e for e in crawler.extensions.middlewares if isinstance(e, RunReport))
+        report = crawler.get_extension(RunReport)
     except (AttributeError, RuntimeError):
         report = None  # stopped before the crawl was built: nothing was done
     if report is None or getattr(crawler, "_newsarchiver_interrupted", False):
