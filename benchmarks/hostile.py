@@ -10,45 +10,21 @@ largest (linear: x16 for 16 times the input; quadratic would be x256).
 from __future__ import annotations
 
 import sys
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from newsarchiver.post_format import protect_body  # noqa: E402
-from newsarchiver.sanitize import clean_body  # noqa: E402
+from newsarchiver.sample_site.hostile import HOSTILE_MARKUP, cleaning_cost  # noqa: E402
 
 OUTLET = '<p class="em_media">（文章来源：河北日报）</p>'
-KINDS = {
-    "lone <": lambda n: "<" * n,
-    "< and space": lambda n: "< " * (n // 2),
-    "unclosed quotes <a b='": lambda n: "<a b='" * (n // 6),
-    "attribute runs <p a": lambda n: "<p a" * (n // 4),
-    'open quotes <p title="': lambda n: '<p title="' * (n // 10),
-    "comment openers <!--": lambda n: "<!--" * (n // 4),
-    "ampersands &": lambda n: "&" * n,
-    "not references &a": lambda n: "&a" * (n // 2),
-    "references to & &#38;": lambda n: "&#38;" * (n // 5),
-    "nested <div> (refused)": lambda n: "<div>" * (n // 5),
-    "plain paragraphs": lambda n: "<p>段落文字。</p>" * (n // 13),
-}
+KINDS = {**HOSTILE_MARKUP, "plain paragraphs": lambda n: "<p>段落文字。</p>" * (n // 13)}
 SIZES = (25_000, 100_000, 400_000)
-
-
-def cost(body: str) -> float:
-    started = time.process_time()
-    try:
-        cleaned, _ = clean_body(body)
-        protect_body(cleaned)
-    except ValueError:
-        pass
-    return (time.process_time() - started) * 1000
 
 
 def main() -> None:
     print(f"{'body':28s}" + "".join(f"{size // 1000:>8d} KB" for size in SIZES) + "   growth")
     for name, make in KINDS.items():
-        spent = [cost(f"<p>x</p>{make(size)}{OUTLET}") for size in SIZES]
+        spent = [1000 * cleaning_cost(f"<p>x</p>{make(size)}{OUTLET}") for size in SIZES]
         growth = spent[-1] / max(spent[0], 0.01)
         print(f"{name:28s}" + "".join(f"{ms:8.1f} ms" for ms in spent) + f"   x{growth:.0f}")
 

@@ -168,8 +168,18 @@ def test_init_site_keeps_existing_files(tmp_path):
     assert (folder / "_config.yml").read_text("utf-8") == "title: mine\n"
 
 
-def test_crlf_bodies_are_written_as_served_and_build_to_the_same_html(tmp_path):
+def blog_of(articles, folder: Path) -> Path:
+    """An init-site blog in ``folder`` with ``articles`` crawled into it from the sample site."""
     from newsarchiver.sample_site import SampleSite
+
+    assert run_cli("init-site", str(folder)).code == 0
+    with SampleSite(articles) as site:
+        result = run_cli("crawl", *site.share_urls(), "-o", str(folder))
+    assert result.code == 0, result.stderr
+    return folder
+
+
+def test_crlf_bodies_are_written_as_served_and_build_to_the_same_html(tmp_path):
     from newsarchiver.sample_site.articles import SampleArticle
 
     body = (
@@ -181,11 +191,7 @@ def test_crlf_bodies_are_written_as_served_and_build_to_the_same_html(tmp_path):
         SampleArticle("CRLF1", "crlf", "2022-05-20 10:00:00", "河北日报", body),
         SampleArticle("LF1", "lf", "2022-05-20 11:00:00", "河北日报", lf),
     ]
-    folder = tmp_path / "blog"
-    assert run_cli("init-site", str(folder)).code == 0
-    with SampleSite(articles) as site:
-        result = run_cli("crawl", *site.share_urls(), "-o", str(folder))
-    assert result.code == 0, result.stderr
+    folder = blog_of(articles, tmp_path / "blog")
     written = posts(folder)
     # As served, byte for byte: no <div markdown="0"> wrap.
     assert f"---\n{body}\n\n<".encode() in written["2022-05-20-CRLF1.md"]
@@ -204,7 +210,6 @@ def test_crlf_bodies_are_written_as_served_and_build_to_the_same_html(tmp_path):
 def test_controls_stay_out_and_every_category_page_is_published(tmp_path):
     import re
 
-    from newsarchiver.sample_site import SampleSite
     from newsarchiver.sample_site.articles import SampleArticle
 
     outlets = ["_x报", ".x报", "~", "#x报", "x报~", "__", "坏\u202e字报", "控\x07制\x1b报"]
@@ -218,11 +223,7 @@ def test_controls_stay_out_and_every_category_page_is_published(tmp_path):
         )  # no attribution line: the outlet is the JSON's
         for n, outlet in enumerate(outlets)
     ]
-    folder = tmp_path / "blog"
-    assert run_cli("init-site", str(folder)).code == 0
-    with SampleSite(articles) as site:
-        result = run_cli("crawl", *site.share_urls(), "-o", str(folder))
-    assert result.code == 0, result.stderr
+    folder = blog_of(articles, tmp_path / "blog")
     built = jekyll_build(folder)
     controls = re.compile("[\x00-\x08\x0b-\x1f\x7f\u202a-\u202e\u2066-\u2069]")
     for path in [*folder.rglob("*"), *built.rglob("*")]:

@@ -134,3 +134,36 @@ CUTS: list[SampleArticle] = [
     )
     for code, (served, _) in CUT_BODIES.items()
 ]
+
+
+# Bodies that once made a pass over an article rescan the rest of it from every
+# tag (quadratic), by kind: ``make(n)`` gives about n characters. The linearity
+# test and benchmarks/hostile.py both use them.
+HOSTILE_MARKUP = {
+    "lone <": lambda n: "<" * n,
+    "< and space": lambda n: "< " * (n // 2),
+    "unclosed quotes <a b='": lambda n: "<a b='" * (n // 6),
+    "attribute runs <p a": lambda n: "<p a" * (n // 4),
+    'open quotes <p title="': lambda n: '<p title="' * (n // 10),
+    "comment openers <!--": lambda n: "<!--" * (n // 4),
+    "ampersands &": lambda n: "&" * n,
+    "not references &a": lambda n: "&a" * (n // 2),
+    "references to & &#38;": lambda n: "&#38;" * (n // 5),
+    "nested <div> (refused)": lambda n: "<div>" * (n // 5),
+}
+
+
+def cleaning_cost(body: str) -> float:
+    """CPU seconds to clean ``body`` and make it safe for kramdown, as a crawl does (or refuse it)."""
+    import time
+
+    from newsarchiver.post_format import protect_body
+    from newsarchiver.sanitize import clean_body
+
+    started = time.process_time()
+    try:
+        cleaned, _ = clean_body(body)
+        protect_body(cleaned)
+    except ValueError:
+        pass  # refused (nested too deep): also an answer
+    return time.process_time() - started
