@@ -86,6 +86,7 @@ def test_three_workers_archive_everything_once_like_a_single_crawl(redis_url, tm
         for worker in workers:
             _, err = worker.communicate(timeout=600)
             assert worker.returncode == 0, err
+            assert "eprecat" not in err and "Warning" not in err  # none of scrapy_redis's
         counts = dict(site.requests)
         assert len(counts) == ARTICLES and set(counts.values()) == {1}  # no fetch repeated
         new = [code for report in reports for code in json.loads(report.read_text())["new"]]
