@@ -9,7 +9,7 @@ from scrapy import signals
 from scrapy.exceptions import NotConfigured
 
 from newsarchiver import settings as defaults
-from newsarchiver.storage import RunLock
+from newsarchiver.storage import ArchiveIndex, RunLock
 
 logger = logging.getLogger(__name__)
 
@@ -47,3 +47,33 @@ class OutputLock:
 
     def spider_closed(self, spider) -> None:
         self.lock.release()
+
+
+class ArchiveFolder:
+    """The output folder as the run's components reach it: ``ArchiveFolder.of(crawler)``.
+
+    It holds the run's one index of archived codes, loaded by whichever asks
+    first (the writer, when it opens), so the folder is scanned once per run;
+    the spider's zero-request skip and the writer share it.
+    """
+
+    def __init__(self, output: Path) -> None:
+        self.output = output
+        self._index: ArchiveIndex | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(Path(crawler.settings.get("NEWSARCHIVER_OUTPUT")))
+
+    @classmethod
+    def of(cls, crawler) -> ArchiveFolder:
+        found = crawler.get_extension(cls)
+        if found is None:
+            raise NotConfigured(f"{cls.__name__} is not in EXTENSIONS")
+        return found
+
+    @property
+    def index(self) -> ArchiveIndex:
+        if self._index is None:
+            self._index = ArchiveIndex(self.output).load()
+        return self._index

@@ -12,6 +12,7 @@ from scrapy.exceptions import DropItem
 from newsarchiver import settings as defaults
 from newsarchiver import signals, storage
 from newsarchiver.exporters import JekyllPostExporter
+from newsarchiver.extensions import ArchiveFolder
 from newsarchiver.extract import (
     CODE_RE,
     MAX_TITLE,
@@ -188,7 +189,7 @@ class PostWriter:
         if removed:
             logger.info("Removed %d temporary files left by an interrupted run", removed)
         self.index = (
-            storage.ArchiveIndex.of(self.crawler)
+            ArchiveFolder.of(self.crawler).index
             if self.crawler
             else (storage.ArchiveIndex(self.output).load())
         )

@@ -58,6 +58,7 @@ ITEM_PIPELINES = {
 
 EXTENSIONS = {
     "newsarchiver.extensions.OutputLock": 50,
+    "newsarchiver.extensions.ArchiveFolder": 60,
     "newsarchiver.report.RunReport": 100,
     "newsarchiver.report.Progress": 110,
 }

@@ -180,19 +180,6 @@ class ArchiveIndex:
         self._paths: dict[str, str] = {}
         self.added: set[str] = set()  # codes first written by this run
 
-    @classmethod
-    def of(cls, crawler) -> ArchiveIndex:
-        """The run's one index of ``NEWSARCHIVER_OUTPUT``, shared by the spider and the writer.
-
-        Loaded by whichever asks first (the writer, when it opens), so the
-        archive folder is scanned once per run.
-        """
-        index = getattr(crawler, "_newsarchiver_index", None)
-        if index is None:
-            index = cls(Path(crawler.settings.get("NEWSARCHIVER_OUTPUT"))).load()
-            crawler._newsarchiver_index = index
-        return index
-
     def load(self) -> ArchiveIndex:
         for sub in (OLD_POSTS, POSTS):  # _posts/ wins if a code is in both
             try:

@@ -60,8 +60,16 @@ def test_attributor_keeps_slug_inside_category_folder():
     assert "/" not in item.slug and not item.slug.startswith(".")
 
 
+def archive_settings(output) -> dict:
+    # The components reach the archive folder through its extension, as in a run.
+    return {
+        "NEWSARCHIVER_OUTPUT": str(output),
+        "EXTENSIONS": {"newsarchiver.extensions.ArchiveFolder": 60},
+    }
+
+
 def test_writer_new_unchanged_updated(tmp_path):
-    crawler = get_crawler(settings_dict={"NEWSARCHIVER_OUTPUT": str(tmp_path)})
+    crawler = get_crawler(settings_dict=archive_settings(tmp_path))
     writer = PostWriter.from_crawler(crawler)
     writer.open_spider()
 
@@ -90,7 +98,7 @@ def test_spider_and_writer_share_one_scan_of_the_archive(tmp_path, monkeypatch):
 
     (tmp_path / "_posts").mkdir()
     (tmp_path / "_posts" / "2022-05-20-OLD1.md").write_text("x")
-    crawler = get_crawler(ShareSpider, {"NEWSARCHIVER_OUTPUT": str(tmp_path)})
+    crawler = get_crawler(ShareSpider, archive_settings(tmp_path))
     scans = []
     real_scandir = os.scandir
     monkeypatch.setattr(os, "scandir", lambda path: scans.append(path) or real_scandir(path))

@@ -14,6 +14,7 @@ from scrapy.http import Response
 from twisted.python.failure import Failure
 
 from newsarchiver import signals
+from newsarchiver.extensions import ArchiveFolder
 from newsarchiver.extract import (
     ExtractError,
     article_from_json,
@@ -118,7 +119,7 @@ class ShareSpider(scrapy.Spider):
 
     def archived(self) -> ArchiveIndex | None:
         """The run's index of the output folder (shared with the writer); None on refresh."""
-        return None if self.refresh else ArchiveIndex.of(self.crawler)
+        return None if self.refresh else ArchiveFolder.of(self.crawler).index
 
     def requests_for(self, urls: Iterable[str], again: bool = False) -> Iterator[scrapy.Request]:
         """The requests for ``urls``, each URL's outcome sent if it needs none.
