@@ -99,6 +99,9 @@ class BodyCleaner:
         from scrapy.utils.defer import maybe_deferred_to_future
         from twisted.internet.threads import deferToThread
 
+        logger.debug(
+            "Cleaning the body of %s (%d characters) on a thread", item.url, len(item.body)
+        )
         return self._finish(item, await maybe_deferred_to_future(deferToThread(self._clean, item)))
 
     @staticmethod

@@ -7,6 +7,7 @@ import uuid
 from collections import deque
 from collections.abc import AsyncIterator, Iterable, Iterator
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from urllib.parse import quote, urlsplit
 
@@ -212,12 +213,17 @@ class DiscoverSpider(ShareSpider):
         run.walk.missed(kwargs["page"])
         return self.after_page(run)
 
-    def article_settled(self, url: str, code: str | None, status: str, reason: str | None):
-        if code is None:
-            return
-        limit = self.crawler.settings.getint(
+    @cached_property
+    def give_up_after(self) -> int:
+        return self.crawler.settings.getint(
             "NEWSARCHIVER_GIVE_UP_AFTER", defaults.NEWSARCHIVER_GIVE_UP_AFTER
         )
+
+    def article_settled(self, url: str, code: str | None, status: str, reason: str | None):
+        """Called for every article: the state's bookkeeping only, settings read once."""
+        if code is None:
+            return
+        limit = self.give_up_after
         for run in self.runs.values():
             state = run.state
             if code not in state.pending and code not in state.failed:

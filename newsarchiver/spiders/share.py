@@ -117,9 +117,14 @@ class ShareSpider(scrapy.Spider):
         """Fetch archived articles again (``NEWSARCHIVER_REFRESH``), also past a job's dupefilter."""
         return self.crawler.settings.getbool("NEWSARCHIVER_REFRESH")
 
+    @cached_property
+    def index(self) -> ArchiveIndex:
+        """The run's index of the output folder, shared with the writer (found once)."""
+        return ArchiveFolder.of(self.crawler).index
+
     def archived(self) -> ArchiveIndex | None:
-        """The run's index of the output folder (shared with the writer); None on refresh."""
-        return None if self.refresh else ArchiveFolder.of(self.crawler).index
+        """The index to skip archived articles by; None on refresh."""
+        return None if self.refresh else self.index
 
     def requests_for(self, urls: Iterable[str], again: bool = False) -> Iterator[scrapy.Request]:
         """The requests for ``urls``, each URL's outcome sent if it needs none.
