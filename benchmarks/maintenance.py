@@ -7,7 +7,7 @@ Builds an archive of N posts in the archive's own format on tmpfs (where there
 is one), then prints:
 
   floor       opening each post and reading its first KB, in this process;
-  categories  rebuild_categories() over the archive, in this process, and the
+  categories  Archive.rebuild_categories() over the archive, in this process, and the
               ``newsarchiver categories`` command (a subprocess, start-up included),
               each with its ratio to the floor (target <= 4);
   cron tick   ``newsarchiver crawl`` of 60 share URLs of which 50 are archived,
@@ -34,8 +34,7 @@ sys.path.insert(0, str(HERE))
 from bench import Run  # noqa: E402
 from origin import articles, origin, scratch_folder  # noqa: E402
 
-from newsarchiver import storage  # noqa: E402
-from newsarchiver.maintenance import rebuild_categories  # noqa: E402
+from newsarchiver.archive import Archive, layout  # noqa: E402
 from newsarchiver.post_format import category_slug, render_post  # noqa: E402
 from newsarchiver.sanitize import clean_body  # noqa: E402
 
@@ -45,7 +44,7 @@ TICK_URLS, TICK_ARCHIVED = 60, 50
 
 def build_archive(output: Path, count: int, start: int = 0) -> None:
     """``count`` posts as the crawler writes them, spread over a few outlets."""
-    posts = output / storage.POSTS
+    posts = output / layout.POSTS
     posts.mkdir(parents=True, exist_ok=True)
     body = None
     for number, article in enumerate(articles(count, start), start):
@@ -59,13 +58,13 @@ def build_archive(output: Path, count: int, start: int = 0) -> None:
             "outlet": outlet,
             "slug": category_slug(outlet),
         }
-        name = f"{article.showtime[:10]}-{article.code}.md"
+        name = layout.post_name(article.showtime, article.code)
         (posts / name).write_bytes(render_post(post).encode("utf-8"))
 
 
 def floor(output: Path) -> float:
     started = time.perf_counter()
-    for entry in os.scandir(output / storage.POSTS):
+    for entry in os.scandir(output / layout.POSTS):
         with open(entry.path, "rb") as handle:
             handle.read(1024)
     return time.perf_counter() - started
@@ -101,7 +100,7 @@ def main() -> int:
         runs = []
         for _ in range(3):
             started = time.perf_counter()
-            result = rebuild_categories(big)
+            result = Archive(big).rebuild_categories()
             runs.append(time.perf_counter() - started)
         best = min(runs)
         print(
@@ -121,7 +120,7 @@ def main() -> int:
             times: dict[str, list[float]] = {"big": [], "small": []}
             for _ in range(opts.ticks):
                 for name, folder in (("small", small), ("big", big)):
-                    fresh = storage.POSTS
+                    fresh = layout.POSTS
                     for code in server.codes(TICK_URLS)[TICK_ARCHIVED:]:
                         for post in (folder / fresh).glob(f"*-{code}.md"):
                             post.unlink()  # the 10 new ones are new again

@@ -24,7 +24,14 @@ STAGES: list[tuple[str, tuple[str, ...]]] = [
     ("sanitising", ("clean_body",)),
     ("attribution, slug", ("OutletAttributor",)),
     ("render", ("render (newsarchiver/exporters.py",)),
-    ("archive index, signals, report", ("newsarchiver/report.py", "newsarchiver/storage.py")),
+    (
+        "archive index, signals, report",
+        (
+            "newsarchiver/report.py",
+            "newsarchiver/archive/__init__.py",
+            "newsarchiver/archive/index.py",
+        ),
+    ),
     ("item machinery (scraper, pipelines)", ("scrapy/core/scraper.py", "scrapy/pipelines")),
     ("spider: start, requests", ("newsarchiver/spiders",)),
     (

@@ -9,7 +9,8 @@ from scrapy import signals
 from scrapy.exceptions import NotConfigured
 
 from newsarchiver import settings as defaults
-from newsarchiver.storage import ArchiveIndex, RunLock
+from newsarchiver.archive import Archive, ArchiveIndex
+from newsarchiver.archive.lock import RunLock
 
 logger = logging.getLogger(__name__)
 
@@ -24,7 +25,7 @@ class OutputLock:
     Taken before the spider opens, and failing the crawl when it cannot be:
     so ``scrapy crawl`` and scrapyd jobs exit non-zero on a locked folder, as
     the CLI does (exit 3), and one whose lock file is no regular file fails
-    (:class:`~newsarchiver.storage.UnusableLock`, exit 4). ``NEWSARCHIVER_LOCK
+    (:class:`~newsarchiver.archive.lock.UnusableLock`, exit 4). ``NEWSARCHIVER_LOCK
     = False`` turns it off (workers share their folder by design).
     """
 
@@ -50,20 +51,26 @@ class OutputLock:
 
 
 class ArchiveFolder:
-    """The output folder as the run's components reach it: ``ArchiveFolder.of(crawler)``.
+    """The archive folder as the run's components reach it: ``ArchiveFolder.of(crawler).archive``.
 
-    It holds the run's one index of archived codes, loaded by whichever asks
-    first (the writer, when it opens), so the folder is scanned once per run;
-    the spider's zero-request skip and the writer share it.
+    It holds the run's one :class:`~newsarchiver.archive.Archive`, whose index
+    of archived codes is loaded by whichever asks first (the writer, when it
+    opens), so the folder is scanned once per run; the spider's zero-request
+    skip and the writer share it.
     """
 
-    def __init__(self, output: Path) -> None:
-        self.output = output
-        self._index: ArchiveIndex | None = None
+    def __init__(self, archive: Archive) -> None:
+        self.archive = archive
 
     @classmethod
     def from_crawler(cls, crawler):
-        return cls(Path(crawler.settings.get("NEWSARCHIVER_OUTPUT")))
+        settings = crawler.settings
+        return cls(
+            Archive(
+                Path(settings.get("NEWSARCHIVER_OUTPUT")),
+                fsync=settings.getbool("NEWSARCHIVER_FSYNC", defaults.NEWSARCHIVER_FSYNC),
+            )
+        )
 
     @classmethod
     def of(cls, crawler) -> ArchiveFolder:
@@ -74,6 +81,4 @@ class ArchiveFolder:
 
     @property
     def index(self) -> ArchiveIndex:
-        if self._index is None:
-            self._index = ArchiveIndex(self.output).load()
-        return self._index
+        return self.archive.index

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from newsarchiver import storage
+from newsarchiver.archive import atomic_write, layout
 from newsarchiver.post_format import yaml_scalar
 
 CONFIG = """\
@@ -221,9 +221,9 @@ def init_site(
         if path.exists():
             kept.append(relative)
             continue
-        storage.atomic_write(path, text.encode("utf-8"))
+        atomic_write(path, text.encode("utf-8"))
         written.append(relative)
-    for sub in (storage.POSTS, storage.CATEGORIES):
+    for sub in (layout.POSTS, layout.CATEGORIES):
         (folder / sub).mkdir(parents=True, exist_ok=True)
     return written, kept
 

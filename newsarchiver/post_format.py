@@ -14,6 +14,7 @@ from html import escape
 import yaml
 
 from newsarchiver import settings as defaults
+from newsarchiver.archive.layout import TAG_SUFFIX
 from newsarchiver.jekyll_text import (
     WRAP_END,
     WRAP_START,
@@ -120,7 +121,7 @@ def render_post(
         "\n"
         f"<{share_base}/html_News/NewsShare.html?infoCode={code}>\n"
         "\n"
-        f"[返回{markdown_text(outlet)}新闻]({category_url(site, article['slug'])})"
+        f"[返回{markdown_text(outlet)}{TAG_SUFFIX}]({category_url(site, article['slug'])})"
         f"｜[返回首页]({site}/)"
     )
     return (
@@ -129,7 +130,7 @@ def render_post(
         f"title: {yaml_quoted(article['title'])}\n"
         f"date: {article['published']} +0800\n"
         f"categories: {yaml_label(article['slug'])}\n"
-        f"tags: {yaml_label(outlet + '新闻')}\n"
+        f"tags: {yaml_label(outlet + TAG_SUFFIX)}\n"
         "---\n"
         f"{neutralise_liquid(text)}"
     )
@@ -139,7 +140,7 @@ def render_category_page(outlet: str, slug: str) -> str:
     return (
         "---\n"
         "layout: category\n"
-        f"title: {yaml_scalar(outlet + '新闻')}\n"
+        f"title: {yaml_scalar(outlet + TAG_SUFFIX)}\n"
         f"category: {yaml_scalar(slug)}\n"
         "---"
     )

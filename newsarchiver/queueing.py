@@ -6,9 +6,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from newsarchiver.extract import ExtractError, data_url, parse_share_url, share_url
+from newsarchiver.archive import Archive
+from newsarchiver.extract import data_url, share_url
 from newsarchiver.spiders.worker import DUPEFILTER_KEY, START_URLS_KEY
-from newsarchiver.storage import ArchiveIndex
 
 BATCH = 1000
 
@@ -34,7 +34,7 @@ def enqueue(redis_url: str, urls: Iterable[str], output: Path | None = None) -> 
     server = redis.Redis.from_url(redis_url)
     server.ping()  # fail early, with the connection error, before reading any input
     fingerprint = RFPDupeFilter(server, DUPEFILTER_KEY).request_fingerprint
-    archived = ArchiveIndex(output).load() if output else None
+    archive = Archive(output if output else ".")
     result = EnqueueResult()
     batch: list[tuple[str, str, str]] = []
 
@@ -54,15 +54,14 @@ def enqueue(redis_url: str, urls: Iterable[str], output: Path | None = None) -> 
         batch.clear()
 
     for url in urls:
-        try:
-            base, code = parse_share_url(url)
-        except ExtractError as exc:
-            result.failed.append({"url": url, "reason": str(exc)})
+        admitted = archive.admit(url, skip_archived=output is not None)
+        if admitted.verdict == "invalid":
+            result.failed.append({"url": url, "reason": admitted.reason})
             continue
-        if archived is not None and code in archived:
+        if admitted.verdict == "archived":
             result.archived += 1
             continue
-        batch.append((url, base, code))
+        batch.append((url, admitted.base, admitted.code))
         if len(batch) >= BATCH:
             flush()
     flush()

@@ -17,7 +17,7 @@ from twisted.internet import task
 
 from newsarchiver import settings as defaults
 from newsarchiver import signals
-from newsarchiver.storage import atomic_write
+from newsarchiver.archive.files import atomic_write
 
 logger = logging.getLogger(__name__)
 STATUSES = ("new", "updated", "unchanged")

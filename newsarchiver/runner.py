@@ -191,8 +191,8 @@ def _crawl(spider_cls, spider_kwargs: dict, settings):
 
     def refused(failure):
         # The output folder's lock: another run holds it, or its file is unusable.
+        from newsarchiver.archive.lock import UnusableLock
         from newsarchiver.extensions import FolderLocked
-        from newsarchiver.storage import UnusableLock
 
         if failure.check(FolderLocked, UnusableLock):
             crawler._newsarchiver_refused = failure.value
@@ -206,8 +206,8 @@ def _crawl(spider_cls, spider_kwargs: dict, settings):
 
 def finish(crawler, startup_error: str | None, settings) -> int:
     """The summary on stderr and the exit code, from the run's one tally."""
+    from newsarchiver.archive.lock import UnusableLock
     from newsarchiver.report import RunReport
-    from newsarchiver.storage import UnusableLock
 
     output = Path(settings.get("NEWSARCHIVER_OUTPUT"))
     if refused := getattr(crawler, "_newsarchiver_refused", None):

@@ -50,9 +50,7 @@ NEWSARCHIVER_FOLLOW_OFFSITE_REDIRECTS = False  # a redirect to another host fail
 DUPEFILTER_CLASS = "newsarchiver.dupefilter.ForgetfulDupeFilter"
 
 ITEM_PIPELINES = {
-    "newsarchiver.pipelines.ArticleValidator": 100,
-    "newsarchiver.pipelines.BodyCleaner": 200,
-    "newsarchiver.pipelines.OutletAttributor": 300,
+    "newsarchiver.pipelines.ArticleFinisher": 100,
     "newsarchiver.pipelines.PostWriter": 900,
 }
 

@@ -6,9 +6,9 @@ import json
 
 import pytest
 
+from newsarchiver.archive import ArchiveIndex
 from newsarchiver.extract import ExtractError, codes_from_listing
 from newsarchiver.sample_site import ARTICLES, SampleSite
-from newsarchiver.storage import ArchiveIndex
 from tests.conftest import posts, run_cli
 
 

@@ -17,7 +17,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from newsarchiver.discovery import ListingState, Walk, state_path
+from newsarchiver.archive.discovery import ListingState, Walk
+from newsarchiver.archive.layout import discovery_state as state_path
 from newsarchiver.sample_site import SampleSite
 from newsarchiver.sample_site.articles import generated
 from tests.conftest import free_port, posts, run_cli, start_cli

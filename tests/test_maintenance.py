@@ -9,7 +9,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from newsarchiver.maintenance import HEAD_BYTES, post_category, read_front_matter
+from newsarchiver.archive.maintenance import HEAD_BYTES, post_category, read_front_matter
 from newsarchiver.post_format import category_slug, render_post, yaml_label
 from tests.conftest import posts, run_cli
 

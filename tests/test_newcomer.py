@@ -94,7 +94,7 @@ def test_an_init_site_blog_links_to_itself_and_a_legacy_folder_keeps_the_public_
 
 
 def test_demo_prints_success_only_when_it_succeeded(tmp_path):
-    from newsarchiver.storage import RunLock
+    from newsarchiver.archive.lock import RunLock
 
     out = tmp_path / "o"
     lock = RunLock(out)

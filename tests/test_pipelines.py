@@ -4,8 +4,9 @@ import pytest
 from scrapy.exceptions import DropItem
 from scrapy.utils.test import get_crawler
 
+from newsarchiver.finish import Unfinished, finish_article
 from newsarchiver.items import Article
-from newsarchiver.pipelines import ArticleValidator, BodyCleaner, OutletAttributor, PostWriter
+from newsarchiver.pipelines import ArticleFinisher, PostWriter
 
 
 def article(**changes) -> Article:
@@ -31,32 +32,34 @@ def article(**changes) -> Article:
         ({"code": "../x"}, "invalid infoCode"),
     ],
 )
-def test_validator_drops_with_reason_and_url(changes, reason):
+def test_finisher_drops_with_reason_and_url(changes, reason):
     with pytest.raises(DropItem, match=reason) as info:
-        ArticleValidator().process_item(article(**changes))
+        ArticleFinisher().process_item(article(**changes))
     assert str(info.value).endswith("infoCode=NW1") or "../x" in str(info.value)
+    assert info.value.reason.startswith(reason) and info.value.url == article().url
 
 
-def test_validator_normalises_date():
-    assert ArticleValidator().process_item(article()).published == "2022-05-20 02:56:00"
+def test_finishing_normalises_the_date():
+    assert finish_article(article()).published == "2022-05-20 02:56:00"
 
 
-def test_cleaner_and_attributor():
-    item = BodyCleaner().process_item(article())
+def test_finishing_cleans_and_attributes_and_leaves_the_raw_article():
+    raw = article()
+    item = finish_article(raw)
     assert item.body == '<p>正文</p><p class="em_media">（文章来源：河北日报）</p>'
-    item = OutletAttributor().process_item(item)
     assert (item.outlet, item.slug) == ("河北日报", "hebeiribao")
+    assert raw == article()  # pure: the raw article is as it was
 
 
 def test_attributor_falls_back_to_json_outlet_and_drops_without_any():
-    item = OutletAttributor().process_item(article(body="<p>x</p>", outlet="重庆晨报"))
+    item = finish_article(article(body="<p>x</p>", outlet="重庆晨报"))
     assert item.slug == "zhongqingchenbao"
-    with pytest.raises(DropItem, match="no source attribution"):
-        OutletAttributor().process_item(article(body="<p>x</p>", outlet=""))
+    with pytest.raises(Unfinished, match="no source attribution"):
+        finish_article(article(body="<p>x</p>", outlet=""))
 
 
 def test_attributor_keeps_slug_inside_category_folder():
-    item = OutletAttributor().process_item(article(body="<p>x</p>", outlet="../../etc/报"))
+    item = finish_article(article(body="<p>x</p>", outlet="../../etc/报"))
     assert "/" not in item.slug and not item.slug.startswith(".")
 
 
@@ -74,9 +77,7 @@ def test_writer_new_unchanged_updated(tmp_path):
     writer.open_spider()
 
     def write(**changes):
-        item = ArticleValidator().process_item(article(**changes))
-        item = OutletAttributor().process_item(BodyCleaner().process_item(item))
-        return writer.process_item(item)
+        return writer.process_item(finish_article(article(**changes)))
 
     assert write().status == "new"
     post = tmp_path / "_posts" / "2022-05-20-NW1.md"
@@ -107,5 +108,6 @@ def test_spider_and_writer_share_one_scan_of_the_archive(tmp_path, monkeypatch):
     scanned_by_writer = len(scans)
     crawler.spider = spider = ShareSpider.from_crawler(crawler)
     assert spider.archived() is writer.index
+    assert spider.archive is writer.archive
     assert "OLD1" in spider.archived()
     assert len(scans) == scanned_by_writer  # the spider's skip scanned nothing again

@@ -13,9 +13,10 @@ from pathlib import Path
 
 import pytest
 
+from newsarchiver.archive.layout import LOCK_NAME
+from newsarchiver.archive.lock import RunLock
 from newsarchiver.sample_site import SampleSite
 from newsarchiver.sample_site.articles import ARTICLES, generated
-from newsarchiver.storage import LOCK_NAME, RunLock
 from tests.conftest import ROOT, posts, run_cli
 
 GOLDEN = ARTICLES[0].code

@@ -12,8 +12,12 @@ import argparse
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from newsarchiver.runner import run_spider
+
+if TYPE_CHECKING:
+    from newsarchiver.archive import Archive
 
 
 class Command:
@@ -142,12 +146,13 @@ class FolderCommand(Command):
         add_output_option(parser)
         parser.add_argument("--quiet", "-q", action="store_true", help=self.quiet_help)
 
-    def work(self, output: Path, args: argparse.Namespace) -> int:
+    def work(self, archive: Archive, args: argparse.Namespace) -> int:
         raise NotImplementedError
 
     def run(self, args: argparse.Namespace) -> int:
+        from newsarchiver.archive import Archive
+        from newsarchiver.archive.lock import RunLock, UnusableLock
         from newsarchiver.runner import EXIT_INTERNAL, EXIT_LOCKED
-        from newsarchiver.storage import RunLock, UnusableLock
 
         output = Path(args.output).resolve()
         if error := archive_folder_error(output):
@@ -162,11 +167,9 @@ class FolderCommand(Command):
                 f"another run is writing to {output} (lock {lock.path}); exiting", EXIT_LOCKED
             )
         try:
-            return self.work(output, args)
+            return self.work(Archive(output), args)
         finally:
-            from newsarchiver.storage import remove_staging_folder
-
-            remove_staging_folder(output)  # nothing half-done left behind, even on an error
+            Archive(output).close()  # nothing half-done left behind, even on an error
             lock.release()
 
     def outcome(

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 from newsarchiver.commands import FolderCommand
+
+if TYPE_CHECKING:
+    from newsarchiver.archive import Archive
 
 
 class Command(FolderCommand):
@@ -14,10 +17,9 @@ class Command(FolderCommand):
     description = "Write the page of every category found in DIR/_posts and DIR/old_post."
     quiet_help = "print only unreadable posts"
 
-    def work(self, output: Path, args: argparse.Namespace) -> int:
-        from newsarchiver.maintenance import rebuild_categories
-
-        result = rebuild_categories(output)
+    def work(self, archive: Archive, args: argparse.Namespace) -> int:
+        result = archive.rebuild_categories()
+        output = archive.output
         summary = (
             f"{len(result.written)} category pages written, {len(result.unchanged)} unchanged, "
             f"{len(result.errors)} posts unreadable (in {output / 'category'})"

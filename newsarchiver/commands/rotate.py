@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import argparse
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 from newsarchiver.commands import FolderCommand, iso_date, positive_int
+
+if TYPE_CHECKING:
+    from newsarchiver.archive import Archive
 
 
 class Command(FolderCommand):
@@ -29,11 +32,10 @@ class Command(FolderCommand):
             help="the day to count from (default: today, Beijing time)",
         )  # fmt: skip
 
-    def work(self, output: Path, args: argparse.Namespace) -> int:
-        from newsarchiver.maintenance import rotate
-
+    def work(self, archive: Archive, args: argparse.Namespace) -> int:
+        output = archive.output
         today = args.now or datetime.now(timezone(timedelta(hours=8))).date()
-        result = rotate(output, args.keep_days, today)
+        result = archive.rotate(args.keep_days, today)
         first_kept = today - timedelta(days=args.keep_days - 1)
         summary = (
             f"{len(result.moved)} posts moved to {output / 'old_post'}, "

@@ -20,7 +20,8 @@ from twisted.python.failure import Failure
 
 from newsarchiver import settings as defaults
 from newsarchiver import signals
-from newsarchiver.discovery import ListingState, Walk, state_path
+from newsarchiver.archive import layout
+from newsarchiver.archive.discovery import ListingState, Walk
 from newsarchiver.extract import ExtractError, codes_from_listing, share_url
 from newsarchiver.failures import describe_failure
 from newsarchiver.spiders.share import ShareSpider
@@ -66,7 +67,7 @@ class DiscoverSpider(ShareSpider):
     ``{page}``) is read from its first page down, and on from where earlier
     runs stopped, until what was read joins up with a complete catch-up, the
     listing ends, or ``NEWSARCHIVER_MAX_PAGES`` pages were read (the discovery
-    state, :mod:`newsarchiver.discovery`). Articles an earlier run asked for
+    state, :mod:`newsarchiver.archive.discovery`). Articles an earlier run asked for
     and did not archive are asked for again, up to
     ``NEWSARCHIVER_GIVE_UP_AFTER`` runs.
     """
@@ -106,7 +107,7 @@ class DiscoverSpider(ShareSpider):
             if parts.scheme not in ("http", "https") or not parts.netloc:
                 self.fail(url, "not an http or https listing URL")
                 continue
-            path = state_path(output, url)
+            path = layout.discovery_state(output, url)
             state = ListingState.load(path, url)
             walk = Walk(state, max_pages, self.refresh, paged=bool(first_page(url)))
             # By default a listing's articles are fetched from the listing's own host.

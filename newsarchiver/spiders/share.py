@@ -14,6 +14,7 @@ from scrapy.http import Response
 from twisted.python.failure import Failure
 
 from newsarchiver import signals
+from newsarchiver.archive import Archive, ArchiveIndex
 from newsarchiver.extensions import ArchiveFolder
 from newsarchiver.extract import (
     ExtractError,
@@ -21,12 +22,10 @@ from newsarchiver.extract import (
     article_from_page,
     data_url,
     decode_page,
-    parse_share_url,
     share_url,
 )
 from newsarchiver.failures import describe_failure
 from newsarchiver.items import Article
-from newsarchiver.storage import ArchiveIndex
 
 
 def answered_for(url: str, code: str) -> None:
@@ -118,35 +117,32 @@ class ShareSpider(scrapy.Spider):
         return self.crawler.settings.getbool("NEWSARCHIVER_REFRESH")
 
     @cached_property
-    def index(self) -> ArchiveIndex:
-        """The run's index of the output folder, shared with the writer (found once)."""
-        return ArchiveFolder.of(self.crawler).index
+    def archive(self) -> Archive:
+        """The run's archive folder, shared with the writer (found once)."""
+        return ArchiveFolder.of(self.crawler).archive
 
     def archived(self) -> ArchiveIndex | None:
         """The index to skip archived articles by; None on refresh."""
-        return None if self.refresh else self.index
+        return None if self.refresh else self.archive.index
 
     def requests_for(self, urls: Iterable[str], again: bool = False) -> Iterator[scrapy.Request]:
         """The requests for ``urls``, each URL's outcome sent if it needs none.
 
         ``again``: asked for again after an earlier run, past a job folder's dupefilter.
         """
-        archived = self.archived()
+        admit, send = self.archive.admit, self.crawler.signals.send_catch_log
+        skip_archived = not self.refresh
         for url in urls:
-            try:
-                base, code = parse_share_url(url)
-            except ExtractError as exc:
-                self.fail(url, str(exc))
-                continue
-            if code in self._codes:
-                self.crawler.signals.send_catch_log(signals.article_duplicate, url=url, code=code)
-                continue
-            self._codes.add(code)
-            if archived is not None and code in archived:
-                self.crawler.signals.send_catch_log(signals.article_skipped, url=url, code=code)
-                continue
-            self.crawler.signals.send_catch_log(signals.article_requested, url=url, code=code)
-            yield self.data_request(base, code, url, again)
+            admitted = admit(url, self._codes, skip_archived)
+            if admitted.verdict == "fetch":
+                send(signals.article_requested, url=url, code=admitted.code)
+                yield self.data_request(admitted.base, admitted.code, url, again)
+            elif admitted.verdict == "archived":
+                send(signals.article_skipped, url=url, code=admitted.code)
+            elif admitted.verdict == "duplicate":
+                send(signals.article_duplicate, url=url, code=admitted.code)
+            else:
+                self.fail(url, admitted.reason)
 
     def data_request(self, base: str, code: str, url: str, again: bool = False) -> scrapy.Request:
         return scrapy.Request(

@@ -1,4 +1,7 @@
-"""Work on an archive folder that needs no crawl: category pages and rotation."""
+"""Work on an archive folder that needs no crawl: front matter read back, category pages, rotation.
+
+Called through :class:`newsarchiver.archive.Archive`.
+"""
 
 from __future__ import annotations
 
@@ -9,14 +12,25 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import yaml
 
-from newsarchiver import storage
-from newsarchiver.post_format import render_category_page, yaml_label, yaml_quoted
+from newsarchiver.archive.files import atomic_write, read_bytes
+from newsarchiver.archive.layout import (
+    OLD_POSTS,
+    POSTS,
+    TEMP_PREFIX,
+    category_page,
+    outlet_of_tag,
+    parse_post_name,
+)
+from newsarchiver.post_format import yaml_label, yaml_quoted
+
+if TYPE_CHECKING:
+    from newsarchiver.archive import Archive
 
 logger = logging.getLogger(__name__)
-TAG_SUFFIX = "新闻"
 
 
 HEAD_BYTES = 4096  # the archive's front matter fits; longer ones are read on
@@ -78,7 +92,7 @@ def post_category(path: Path) -> tuple[str, str]:
         if not isinstance(meta, dict):
             raise ValueError("front matter is not a mapping")
         slug, tag = _single(meta.get("categories")), _single(meta.get("tags"))
-    return slug, tag.removesuffix(TAG_SUFFIX)
+    return slug, outlet_of_tag(tag)
 
 
 @dataclass
@@ -88,34 +102,30 @@ class CategoryResult:
     errors: list[tuple[str, str]] = field(default_factory=list)  # (post path, reason)
 
 
-def rebuild_categories(output: Path) -> CategoryResult:
+def rebuild_categories(archive: Archive) -> CategoryResult:
     """Write the category page of every category in ``_posts/`` and ``old_post/``."""
     outlets: dict[str, str] = {}
     result = CategoryResult()
-    for sub in (storage.POSTS, storage.OLD_POSTS):
-        folder = output / sub
+    for sub in (POSTS, OLD_POSTS):
+        folder = archive.output / sub
         if not folder.is_dir():
             continue
         for path in sorted(folder.iterdir()):
-            if not storage.POST_NAME.fullmatch(path.name):
+            if not parse_post_name(path.name):
                 continue
             try:
                 slug, outlet = post_category(path)
-                storage.category_page(output, slug)  # refuses names that leave the folder
+                category_page(archive.output, slug)  # refuses names that leave the folder
             except (ValueError, OSError) as exc:
                 result.errors.append((str(path), str(exc)))
                 continue
             outlets.setdefault(slug, outlet)
-    staging = storage.staging_folder(output)
     for slug, outlet in sorted(outlets.items()):
-        page = storage.category_page(output, slug)
-        data = render_category_page(outlet, slug).encode("utf-8")
-        if storage.read_bytes(page) == data:
-            result.unchanged.append(slug)
-        else:
-            storage.atomic_write(page, data, staging)
+        if archive.write_category_page(slug, outlet):
             result.written.append(slug)
-    storage.remove_staging_folder(output)
+        else:
+            result.unchanged.append(slug)
+    archive.close()
     return result
 
 
@@ -136,18 +146,18 @@ def rotate(output: Path, keep_days: int, today: date) -> RotateResult:
     """
     first_kept = today - timedelta(days=keep_days - 1)
     result = RotateResult()
-    posts, old = output / storage.POSTS, output / storage.OLD_POSTS
+    posts, old = output / POSTS, output / OLD_POSTS
     if not posts.is_dir():
         return result
     for path in sorted(posts.iterdir()):
-        match = storage.POST_NAME.fullmatch(path.name)
-        if not match:
+        named = parse_post_name(path.name)
+        if not named:
             continue
         if path.is_symlink() or not path.is_file():
             result.skipped.append((path.name, "not a regular file"))
             continue
         try:
-            posted = date.fromisoformat(match.group(1))
+            posted = date.fromisoformat(named[0])
         except ValueError:
             result.skipped.append((path.name, "not a real date"))
             continue
@@ -159,7 +169,7 @@ def rotate(output: Path, keep_days: int, today: date) -> RotateResult:
         try:
             os.link(path, target)
         except FileExistsError:
-            if storage.read_bytes(target) != storage.read_bytes(path):
+            if read_bytes(target) != read_bytes(path):
                 result.conflicts.append(path.name)
                 continue
         except OSError as exc:
@@ -167,7 +177,7 @@ def rotate(output: Path, keep_days: int, today: date) -> RotateResult:
                 raise
             # old_post/ on another file system (or no hard links there): copy, never overwrite.
             if not _copy_new(path, target):
-                if storage.read_bytes(target) != storage.read_bytes(path):
+                if read_bytes(target) != read_bytes(path):
                     result.conflicts.append(path.name)
                     continue
         path.unlink()
@@ -178,8 +188,8 @@ def rotate(output: Path, keep_days: int, today: date) -> RotateResult:
 def _copy_new(source: Path, target: Path) -> bool:
     """Copy ``source`` to a new file ``target`` (flushed to disk); False if it exists."""
     data = source.read_bytes()
-    staging = target.parent / f"{storage.TEMP_PREFIX}rotate-{os.getpid()}.tmp"
-    storage.atomic_write(staging, data)
+    staging = target.parent / f"{TEMP_PREFIX}rotate-{os.getpid()}.tmp"
+    atomic_write(staging, data)
     try:
         os.link(staging, target)  # same folder: fails rather than overwrite
     except FileExistsError:

@@ -20,20 +20,14 @@ No Scrapy here: the spider feeds pages in and reads decisions out.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from newsarchiver.storage import STATE, atomic_write
+from newsarchiver.archive.files import atomic_write
 
 VERSION = 1
 GIVEN_UP_KEPT = 10_000
-
-
-def state_path(output: Path, listing: str) -> Path:
-    digest = hashlib.sha256(listing.encode("utf-8")).hexdigest()[:20]
-    return output / STATE / f"discover-{digest}.json"
 
 
 @dataclass

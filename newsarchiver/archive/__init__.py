@@ -1,0 +1,153 @@
+"""The archive folder: the one way into it.
+
+:class:`Archive` is what the crawl, the maintenance commands and the queue use
+to decide whether a share URL needs fetching, to write posts and category
+pages, and to rebuild and rotate them. Its parts:
+
+- :mod:`~newsarchiver.archive.layout`: folder and file names, the slug rule;
+- :mod:`~newsarchiver.archive.files`: atomic writes, reads, temporary files;
+- :mod:`~newsarchiver.archive.index`: which codes the folder holds;
+- :mod:`~newsarchiver.archive.lock`: one run at a time;
+- :mod:`~newsarchiver.archive.discovery`: what ``discover`` runs have read;
+- :mod:`~newsarchiver.archive.maintenance`: front matter, categories, rotation.
+
+Nothing here knows of Scrapy.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from newsarchiver.archive import layout
+from newsarchiver.archive.files import (
+    atomic_write,
+    read_bytes,
+    remove_staging_folder,
+    remove_stale_temp_files,
+)
+from newsarchiver.archive.index import ArchiveIndex, OwedPages
+from newsarchiver.extract import ExtractError, parse_share_url
+
+if TYPE_CHECKING:  # maintenance and post_format are imported when used:
+    # post_format takes its names from layout, which loads this package first.
+    from newsarchiver.archive.maintenance import CategoryResult, RotateResult
+
+__all__ = ["Admission", "Archive", "ArchiveIndex", "atomic_write", "layout"]
+
+
+@dataclass(frozen=True)
+class Admission:
+    """What a share URL needs: ``verdict`` is ``fetch``, ``invalid``, ``duplicate`` or ``archived``."""
+
+    url: str
+    verdict: str
+    base: str = ""
+    code: str = ""
+    reason: str = ""  # why an invalid URL is
+
+
+class Archive:
+    """One archive folder (``output``): its posts, category pages and state."""
+
+    def __init__(self, output: Path | str, fsync: bool = True) -> None:
+        self.output = Path(output)
+        self.fsync = fsync
+        self.staging = layout.staging_folder(self.output)
+        self._index: ArchiveIndex | None = None
+        self._owed: OwedPages | None = None
+
+    @property
+    def index(self) -> ArchiveIndex:
+        """The codes the folder holds: scanned once, on first use, then kept up to date."""
+        if self._index is None:
+            self._index = ArchiveIndex(self.output).load()
+        return self._index
+
+    @property
+    def owed(self) -> OwedPages:
+        """Category pages an earlier run could not write."""
+        if self._owed is None:
+            self._owed = OwedPages(self.output)
+        return self._owed
+
+    def admit(
+        self, url: str, seen: set[str] | None = None, skip_archived: bool = True
+    ) -> Admission:
+        """Whether ``url`` needs fetching: not when it is no share URL, was ``seen``
+        in this run (the code is added to it) or, with ``skip_archived``, is archived."""
+        try:
+            base, code = parse_share_url(url)
+        except ExtractError as exc:
+            return Admission(url, "invalid", reason=str(exc))
+        if seen is not None:
+            if code in seen:
+                return Admission(url, "duplicate", base, code)
+            seen.add(code)
+        if skip_archived and code in self.index:
+            return Admission(url, "archived", base, code)
+        return Admission(url, "fetch", base, code)
+
+    def open(self) -> int:
+        """Ready the folder for writing: remove the temporary files killed runs left
+        (how many is returned) and scan the index now, not on the first article."""
+        removed = remove_stale_temp_files(self.output)
+        if self._index is None:
+            self._index = ArchiveIndex(self.output).load()
+        return removed
+
+    def close(self) -> None:
+        """Remove the staging folder, unless another writer is using it."""
+        remove_staging_folder(self.output)
+
+    def write_post(self, code: str, published: str, data: bytes) -> str:
+        """Write a post's bytes unless they are there already: ``new``, ``updated`` or
+        ``unchanged``. A post already in ``_posts/`` or ``old_post/`` stays in its folder;
+        one whose date changed is renamed. OSError if it cannot be written."""
+        existing = self.index.path(code)
+        folder = existing.parent if existing else self.output / layout.POSTS
+        target = folder / layout.post_name(published, code)
+        if existing == target and read_bytes(target) == data:
+            status = "unchanged"
+        else:
+            atomic_write(target, data, self.staging, fsync=self.fsync)
+            if existing and existing != target:
+                existing.unlink(missing_ok=True)  # the article's date changed
+            status = "updated" if existing else "new"
+        self.index.record(code, target)
+        return status
+
+    def write_category_page(self, slug: str, outlet: str) -> bool:
+        """Write a category page unless its bytes are there already; True if written.
+
+        OSError if it cannot be written (ValueError for a slug that would leave
+        the category folder).
+        """
+        from newsarchiver.post_format import render_category_page
+
+        page = layout.category_page(self.output, slug)
+        data = render_category_page(outlet, slug).encode("utf-8")
+        if read_bytes(page) == data:
+            return False
+        atomic_write(page, data, self.staging, fsync=self.fsync)
+        return True
+
+    def rebuild_categories(self) -> CategoryResult:
+        """Write the category page of every category the posts name."""
+        from newsarchiver.archive.maintenance import rebuild_categories
+
+        return rebuild_categories(self)
+
+    def rotate(self, keep_days: int, today: date) -> RotateResult:
+        """Move posts older than ``keep_days`` days to ``old_post/``."""
+        from newsarchiver.archive.maintenance import rotate
+
+        return rotate(self.output, keep_days, today)
+
+    def read_front_matter(self, path: Path) -> str:
+        """The front matter of a post (a path in this folder)."""
+        from newsarchiver.archive.maintenance import read_front_matter
+
+        return read_front_matter(path)

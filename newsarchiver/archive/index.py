@@ -1,0 +1,88 @@
+"""The archive index (which codes the folder holds, and where) and the owed category pages.
+
+Nothing here knows of Scrapy or a crawl.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+from newsarchiver.archive.files import atomic_write
+from newsarchiver.archive.layout import OLD_POSTS, POSTS, owed_pages, parse_post_name
+
+
+class ArchiveIndex:
+    """Which article codes the output folder already holds, and where.
+
+    Built by one scan of ``_posts/`` and ``old_post/`` at start-up, then kept
+    up to date as posts are written, so a lookup never touches the disk.
+    """
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self._paths: dict[str, str] = {}
+        self.added: set[str] = set()  # codes first written by this run
+
+    def load(self) -> ArchiveIndex:
+        for sub in (OLD_POSTS, POSTS):  # _posts/ wins if a code is in both
+            try:
+                entries = os.scandir(self.folder / sub)
+            except FileNotFoundError:
+                continue
+            with entries:
+                for entry in entries:
+                    named = parse_post_name(entry.name)
+                    if named:
+                        self._paths[named[1]] = f"{sub}/{entry.name}"
+        return self
+
+    def __contains__(self, code: str) -> bool:
+        return code in self._paths
+
+    def __len__(self) -> int:
+        return len(self._paths)
+
+    def path(self, code: str) -> Path | None:
+        relative = self._paths.get(code)
+        return self.folder / relative if relative else None
+
+    def archived_before(self, code: str) -> bool:
+        """Whether ``code`` was in the folder when the run started."""
+        return code in self._paths and code not in self.added
+
+    def record(self, code: str, path: Path) -> None:
+        if code not in self._paths:
+            self.added.add(code)
+        self._paths[code] = str(path.relative_to(self.folder))
+
+
+class OwedPages:
+    """Category pages a run could not write, kept for the next (``STATE/category-pages.json``)."""
+
+    def __init__(self, output: Path) -> None:
+        self.path = owed_pages(output)
+        try:
+            pages = json.loads(self.path.read_bytes())
+            self.pages: dict[str, str] = {str(k): str(v) for k, v in dict(pages).items()}
+        except (OSError, ValueError, TypeError):
+            self.pages = {}
+
+    def owe(self, slug: str, outlet: str) -> None:
+        if self.pages.get(slug) != outlet:
+            self.pages[slug] = outlet
+            self._save()
+
+    def paid(self, slug: str) -> None:
+        if self.pages.pop(slug, None) is not None:
+            self._save()
+
+    def _save(self) -> None:
+        try:
+            if self.pages:
+                atomic_write(self.path, json.dumps(self.pages, ensure_ascii=False).encode())
+            else:
+                self.path.unlink(missing_ok=True)
+        except OSError:
+            pass  # the page is reported as failed; nothing more can be done here
