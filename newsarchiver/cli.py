@@ -9,7 +9,8 @@ from newsarchiver import __version__
 from newsarchiver.exits import Exit
 
 COMMAND_MODULES = (
-    "crawl", "discover", "enqueue", "worker", "demo", "categories", "rotate", "init_site",
+    "crawl", "discover", "enqueue", "worker", "rebuild", "demo", "categories", "rotate",
+    "init_site",
     "sample_site",
 )  # fmt: skip
 

@@ -24,7 +24,7 @@ STATUSES = ("new", "updated", "unchanged")
 
 
 SHOWN_FAILURES = 1000  # failures kept for stderr and the log; the report file has all
-REPORT_LISTS = (*STATUSES, "duplicate", "failed", "not_reached", "given_up")
+REPORT_LISTS = (*STATUSES, "duplicate", "failed", "not_reached", "given_up", "images_failed")
 
 
 class RunReport:
@@ -47,6 +47,7 @@ class RunReport:
         self._counts = dict.fromkeys(REPORT_LISTS, 0)  # without a crawler (tests)
         self.failures: list[dict[str, str]] = []  # the first SHOWN_FAILURES
         self.warnings: list[str] = []
+        self.image_failures: list[dict[str, str]] = []  # the first SHOWN_FAILURES
         self._spools: dict[str, IO[bytes]] = {}
         self.write_error: str | None = None
 
@@ -64,6 +65,7 @@ class RunReport:
         connect(ext.article_duplicate, signal=signals.article_duplicate)
         connect(ext.spider_error, signal=scrapy_signals.spider_error)
         connect(ext.run_warning, signal=signals.run_warning)
+        connect(ext.image_failed, signal=signals.image_failed)
         connect(ext.spider_closed, signal=scrapy_signals.spider_closed)
         return ext
 
@@ -154,6 +156,21 @@ class RunReport:
         reason = f"{failure.type.__name__}: {failure.getErrorMessage()}"[:300]
         self.article_failed(url, f"could not read the answer ({reason})")
 
+    def image_failed(self, url: str, image: str, reason: str) -> None:
+        self.count("images_failed")
+        failure = {"url": url, "image": image, "reason": reason}
+        if len(self.image_failures) < SHOWN_FAILURES:
+            self.image_failures.append(failure)
+        self._spool("images_failed", failure)
+
+    def print_image_failures(self, stream) -> None:
+        """With --quiet too: the post is archived, but shows an image from the source."""
+        for failure in self.image_failures:
+            print(
+                f"  IMAGE NOT KEPT {failure['image']} in {failure['url']}: {failure['reason']}",
+                file=stream,
+            )
+
     def run_warning(self, message: str) -> None:
         self.warnings.append(message)
 
@@ -180,7 +197,9 @@ class RunReport:
 
     def summary(self) -> str:
         counts = self.counts
-        extra = tuple(k for k in ("duplicate", "not_reached", "given_up") if counts[k])
+        extra = tuple(
+            k for k in ("duplicate", "not_reached", "given_up", "images_failed") if counts[k]
+        )
         return ", ".join(f"{counts[key]} {key.replace('_', ' ')}" for key in (
             *STATUSES, "failed", *extra
         ))  # fmt: skip
@@ -211,6 +230,11 @@ class RunReport:
             logger.info("Failed %s: %s", failure["url"], failure["reason"], extra=marked)
         for message in self.warnings:
             logger.warning("%s", message, extra=marked)
+        for failure in self.image_failures:
+            logger.warning(
+                "Image %s of %s not kept: %s", failure["image"], failure["url"],
+                failure["reason"], extra=marked,
+            )  # fmt: skip
 
 
 DONE = (*STATUSES, "duplicate", "failed")

@@ -22,7 +22,7 @@ def project_settings(cmdline: list[tuple[str, str]], options: dict):
     settings = get_project_settings()
     settings.setdict(dict(cmdline), priority="cmdline")
     settings.setdict(options, priority="cmdline")
-    for name in ("NEWSARCHIVER_OUTPUT", "NEWSARCHIVER_REPORT"):
+    for name in ("NEWSARCHIVER_OUTPUT", "NEWSARCHIVER_REPORT", "NEWSARCHIVER_WACZ"):
         # Resolved now: scrapyd and the spider may run with another working folder.
         if settings.get(name):
             settings.set(name, str(Path(settings.get(name)).resolve()), priority="cmdline")
@@ -137,6 +137,11 @@ def preflight(settings) -> str | None:
             return f"cannot write the report {report}: it is a folder"
     if error := malformed_setting(settings):
         return error
+    if wacz := settings.get("NEWSARCHIVER_WACZ"):
+        from newsarchiver.webarchive import check_target
+
+        if error := check_target(Path(wacz)):
+            return error
     if redis_url := settings.get("REDIS_URL"):
         try:
             import redis
@@ -233,7 +238,13 @@ def finish(crawler, startup_error: str | None, settings) -> int:
     if not settings.getbool("NEWSARCHIVER_QUIET") or failed or fatal:
         print(f"newsarchiver: {report.summary()} (posts in {output / '_posts'})", file=sys.stderr)
         report.print_failures(sys.stderr)
+    if (wacz := stats.get_value("newsarchiver/wacz") if stats else None) and not (
+        settings.getbool("NEWSARCHIVER_QUIET")
+    ):
+        added = stats.get_value("newsarchiver/wacz_articles", 0)
+        print(f"newsarchiver: web archive {wacz} ({added} articles added)", file=sys.stderr)
     report.print_warnings(sys.stderr)  # with --quiet too: articles may be missing
+    report.print_image_failures(sys.stderr)
     if report.write_error:
         print(f"newsarchiver: {report.write_error}", file=sys.stderr)
         return EXIT_INTERNAL

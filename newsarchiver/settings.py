@@ -43,6 +43,10 @@ DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "newsarchiver.middlewares.BackoffRetryMiddleware": 550,
     "newsarchiver.middlewares.OffsiteRedirectMiddleware": 610,
+    # Next to the download: --wacz keeps responses as they came (before decompression).
+    "newsarchiver.recording.ResponseKeeper": 950,
+    # Last before the download: rebuild answers from its WACZ files (NEWSARCHIVER_REPLAY).
+    "newsarchiver.recording.ReplayMiddleware": 990,
 }
 REDIRECT_MAX_TIMES = 5
 NEWSARCHIVER_FOLLOW_OFFSITE_REDIRECTS = False  # a redirect to another host fails the URL
@@ -51,12 +55,15 @@ DUPEFILTER_CLASS = "newsarchiver.dupefilter.ForgetfulDupeFilter"
 
 ITEM_PIPELINES = {
     "newsarchiver.pipelines.ArticleFinisher": 100,
+    "newsarchiver.images.ImageKeeper": 500,  # only with NEWSARCHIVER_IMAGES
     "newsarchiver.pipelines.PostWriter": 900,
+    "newsarchiver.recording.ArchivedPages": 950,  # only with NEWSARCHIVER_WACZ
 }
 
 EXTENSIONS = {
     "newsarchiver.extensions.OutputLock": 50,
     "newsarchiver.extensions.ArchiveFolder": 60,
+    "newsarchiver.recording.WaczRecorder": 90,  # only with NEWSARCHIVER_WACZ
     "newsarchiver.report.RunReport": 100,
     "newsarchiver.report.Progress": 110,
 }
@@ -78,4 +85,9 @@ NEWSARCHIVER_VERBOSE = False  # --verbose: Scrapy's own lines too
 NEWSARCHIVER_LOCK = True  # one run per output folder (workers turn it off)
 NEWSARCHIVER_REDIS_OUTAGE = 60.0  # seconds a worker waits for a lost Redis before exit 4
 NEWSARCHIVER_MAX_BODY = 500_000  # characters; a longer article body fails its URL
+NEWSARCHIVER_WACZ = ""  # --wacz: a WACZ file (or a folder: one per run) of what made the posts
+NEWSARCHIVER_WACZ_GZIP_LEVEL = 0  # 0: WARC records stored (fastest); 1-9 smaller, slower
+NEWSARCHIVER_IMAGES = False  # --images: keep body images under OUTPUT/assets/img
+NEWSARCHIVER_IMAGE_MAX_SIZE = 10 * 1024 * 1024  # bytes; a larger image keeps its remote URL
+NEWSARCHIVER_REPLAY = []  # WACZ files rebuild answers every request from (no network)
 NEWSARCHIVER_FSYNC = True  # flush each post to disk before its rename (power-cut safe)

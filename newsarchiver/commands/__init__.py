@@ -41,6 +41,7 @@ class SpiderCommand(Command):
     """A command that runs one spider with the crawl options."""
 
     resumable = True  # offers --resume DIR (Scrapy's JOBDIR)
+    records = True  # offers --wacz FILE
 
     def spider(self):
         raise NotImplementedError
@@ -86,6 +87,19 @@ class SpiderCommand(Command):
             metavar="N",
             help="requests in flight at once (default: 16, at most 8 per host)",
         )
+        parser.add_argument(
+            "--images",
+            action="store_true",
+            help="keep body images under DIR/assets/img and point the posts at them "
+            "(off by default: posts then link the source's images)",
+        )
+        if self.records:
+            parser.add_argument(
+                "--wacz",
+                metavar="FILE",
+                help="keep every response that made a post in the web archive FILE (WACZ; "
+                "added to if it exists; a folder: a new file in it per run)",
+            )
         if self.resumable:
             parser.add_argument(
                 "--resume",
@@ -115,6 +129,8 @@ class SpiderCommand(Command):
             "NEWSARCHIVER_BODY_FORMAT": args.body_format,
             "NEWSARCHIVER_REFRESH": True if args.refresh else None,
             "NEWSARCHIVER_CONCURRENCY": args.concurrency,
+            "NEWSARCHIVER_IMAGES": True if args.images else None,
+            "NEWSARCHIVER_WACZ": getattr(args, "wacz", None),
             "JOBDIR": getattr(args, "resume", None),
             "LOG_FILE": args.log_file,
             "NEWSARCHIVER_QUIET": True if args.quiet else None,

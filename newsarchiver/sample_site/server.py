@@ -2,8 +2,9 @@
 
 It serves what the real host serves: the data endpoint
 (``/NewsData/GetNewsText.do?id=``), the share page
-(``/html_News/NewsShare.html?infoCode=``) and a listing
-(``/NewsData/GetNewsList.do?page=&size=``). ``faults`` makes chosen answers
+(``/html_News/NewsShare.html?infoCode=``), a listing
+(``/NewsData/GetNewsList.do?page=&size=``) and body images (``/img/NAME``,
+:data:`IMAGES`, any query string). ``faults`` makes chosen answers
 misbehave, so tests can show how the archiver copes.
 """
 
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import random
 import re
 import socket
 import threading
@@ -74,6 +76,34 @@ FAULTS = (
     "redirect-self",
     "redirect-other",
 )
+
+
+def png(width: int, height: int) -> bytes:
+    """A real PNG of grey pixels, ``width`` x ``height``."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    rows = b"".join(b"\0" + bytes([128]) * width for _ in range(height))
+    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b"")
+    )  # fmt: skip
+
+
+# Body images the site serves at /img/NAME: (bytes, Content-Type).
+IMAGES = {
+    "chart.png": (png(4, 3), "image/png"),
+    "kline": (png(8, 8), "image/png"),  # no extension: a chart behind a token
+    "photo.jpg": (b"\xff\xd8\xff\xe0" + bytes(range(256)) * 4 + b"\xff\xd9", "image/jpeg"),
+    "page.png": (b"<html>login first</html>", "text/html; charset=utf-8"),  # not an image
+    # 300 KB that do not compress: over a small NEWSARCHIVER_IMAGE_MAX_SIZE.
+    "big.png": (png(4, 4)[:-12] + random.Random(0).randbytes(300_000), "image/png"),
+}
 
 
 def render_page(article: SampleArticle) -> tuple[bytes, str]:
@@ -208,6 +238,8 @@ class SampleSite:
                     self.page(query.get("infoCode", ""))
                 elif parts.path == "/NewsData/GetNewsList.do":
                     self.list(query)
+                elif parts.path.startswith("/img/"):
+                    self.image(parts.path[len("/img/") :])
                 else:
                     self.send(404, b"not found", "text/plain")
 
@@ -299,6 +331,14 @@ class SampleSite:
                     self.send(404, b'{"error": "not found"}', "application/json")
                 else:
                     self.send_json(data)
+
+            def image(self, name: str) -> None:
+                if self.fault(site.next_fault(f"img:{name}")):
+                    return
+                if name not in IMAGES:
+                    self.send(404, b"not found", "text/plain")
+                    return
+                self.send(200, *IMAGES[name])
 
             def send_json(self, data: dict) -> None:
                 body = json.dumps(data, ensure_ascii=False).encode("utf-8")

@@ -1,0 +1,196 @@
+"""Keeping what a run fetched (``--wacz``) and answering from it (``rebuild``).
+
+:class:`WaczRecorder` is an extension that holds the run's WARC spool: each
+article's responses are kept as they come off the wire (by
+:class:`ResponseKeeper`, a downloader middleware next to the download:
+before decompression, redirects included) until the article is settled; those
+of an archived article go into the spool (by :class:`ArchivedPages`, an item
+pipeline after the writer), the others are dropped. Images (``--images``) go
+in as they are fetched. At the end the spool becomes the WACZ
+(:mod:`newsarchiver.webarchive`). Method calls, not signals, on the hot path:
+a signal receiver costs the crawl its dispatch on every response.
+
+:class:`ReplayMiddleware` is a downloader middleware that answers every
+request from WACZ files and refuses any other: ``rebuild`` runs the same
+spider and pipelines as a crawl, with no network.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timezone
+from pathlib import Path
+
+from scrapy import signals as scrapy_signals
+from scrapy.exceptions import IgnoreRequest, NotConfigured
+
+from newsarchiver import signals
+from newsarchiver.webarchive import WaczError, WarcSpool, WebArchive, wacz_target
+
+logger = logging.getLogger(__name__)
+
+IMAGE_META = "newsarchiver_image"  # request meta of an image fetched for a post
+
+
+class WaczRecorder:
+    """Writes the responses that made this run's posts to a WACZ (``NEWSARCHIVER_WACZ``)."""
+
+    def __init__(self, crawler, target: Path) -> None:
+        self.crawler = crawler
+        self.target = target
+        self.fsync = crawler.settings.getbool("NEWSARCHIVER_FSYNC", True)
+        self.spool: WarcSpool | None = None
+        # Responses of articles not settled yet, by share URL, each URL once (the last).
+        self.pending: dict[str, dict[str, tuple]] = {}
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        path = crawler.settings.get("NEWSARCHIVER_WACZ")
+        if not path:
+            raise NotConfigured
+        ext = cls(crawler, Path(path))
+        connect = crawler.signals.connect
+        connect(ext.spider_opened, signal=scrapy_signals.spider_opened)
+        connect(ext.article_settled, signal=signals.article_settled)
+        connect(ext.spider_closed, signal=scrapy_signals.spider_closed)
+        return ext
+
+    def spider_opened(self) -> None:
+        started = datetime.now(timezone.utc)
+        self.target = wacz_target(self.target, started)
+        level = self.crawler.settings.getint("NEWSARCHIVER_WACZ_GZIP_LEVEL", 0)
+        self.spool = WarcSpool(self.target, started, min(max(level, 0), 9))
+
+    def keep(self, response, request) -> None:
+        """A response as downloaded: an image's is written now, an article's held."""
+        if self.spool is None:
+            return
+        fetched = (response.url, response.status, list(response.headers.items()), response.body)
+        if request.meta.get(IMAGE_META):
+            if response.status == 200:
+                self._write(fetched)
+            return
+        share_url = request.cb_kwargs.get("url") if "code" in request.cb_kwargs else None
+        if share_url:
+            self.pending.setdefault(share_url, {})[response.url] = fetched
+
+    def _write(self, fetched: tuple) -> None:
+        url, status, headers, body = fetched
+        headers = [(name, value) for name, values in headers for value in values]
+        self.spool.add_response(url, status, headers, body)
+
+    def archived(self, item) -> None:
+        """``item``'s post was written (or found unchanged): its responses go in."""
+        fetched = self.pending.pop(item.url, None)
+        if not fetched or self.spool is None:
+            return
+        for response in fetched.values():
+            self._write(response)
+        # The page is the response that gave the article: the last one fetched.
+        self.spool.add_page(list(fetched)[-1], item.title, item.url, item.code)
+
+    def article_settled(self, url: str, status: str) -> None:
+        self.pending.pop(url, None)  # failed, or not reached: none of it made a post
+
+    def spider_closed(self) -> None:
+        if self.spool is None:
+            return
+        stats = self.crawler.stats
+        try:
+            articles = self.spool.pack(fsync=self.fsync)
+        except Exception as exc:  # noqa: BLE001 (any failure: the run must say it)
+            if not isinstance(exc, (OSError, WaczError)):
+                logger.debug("Packing the web archive failed", exc_info=True)
+            reason = f"cannot write the web archive {self.target}: {exc}"
+            logger.error("%s", reason)
+            stats.set_value("newsarchiver/fatal", reason)
+            return
+        finally:
+            self.spool = None
+        stats.set_value("newsarchiver/wacz_articles", articles)
+        if articles:
+            stats.set_value("newsarchiver/wacz", str(self.target))
+            # The CLI prints the same on stderr; the mark keeps it off the terminal.
+            logger.info(
+                "Web archive: %s (%d articles added)", self.target, articles,
+                extra={"newsarchiver_summary": True},
+            )  # fmt: skip
+
+
+class ResponseKeeper:
+    """Hands each downloaded response to the run's :class:`WaczRecorder` (with --wacz)."""
+
+    def __init__(self, recorder: WaczRecorder) -> None:
+        self.recorder = recorder
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        recorder = crawler.get_extension(WaczRecorder)
+        if recorder is None:
+            raise NotConfigured
+        return cls(recorder)
+
+    def process_response(self, request, response):
+        self.recorder.keep(response, request)
+        return response
+
+
+class ArchivedPages:
+    """After the writer: the archived article's responses go into the WACZ (with --wacz)."""
+
+    def __init__(self, recorder: WaczRecorder) -> None:
+        self.recorder = recorder
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        recorder = crawler.get_extension(WaczRecorder)
+        if recorder is None:
+            raise NotConfigured
+        return cls(recorder)
+
+    def process_item(self, item):
+        self.recorder.archived(item)
+        return item
+
+
+class ReplayMiddleware:
+    """Answers requests from WACZ files (``NEWSARCHIVER_REPLAY``); nothing goes out.
+
+    A URL the archives do not hold fails its request ("not in the web archive").
+    """
+
+    def __init__(self, paths: list[str]) -> None:
+        self.archive = WebArchive(Path(p) for p in paths)
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        paths = crawler.settings.getlist("NEWSARCHIVER_REPLAY")
+        if not paths:
+            raise NotConfigured
+        ext = cls(paths)
+        crawler.signals.connect(ext.spider_opened, signal=scrapy_signals.spider_opened)
+        crawler.signals.connect(ext.spider_closed, signal=scrapy_signals.spider_closed)
+        return ext
+
+    def spider_opened(self) -> None:
+        self.archive.open()
+
+    def spider_closed(self) -> None:
+        self.archive.close()
+
+    def process_request(self, request):
+        from scrapy.http import Headers
+        from scrapy.responsetypes import responsetypes
+
+        found = self.archive.response(request.url)
+        if found is None:
+            raise IgnoreRequest("not in the web archive")
+        status, header_list, body = found
+        headers = Headers()
+        for name, value in header_list:
+            headers.appendlist(name, value)
+        response_cls = responsetypes.from_args(headers=headers, url=request.url)
+        return response_cls(
+            url=request.url, status=status, headers=headers, body=body,
+            request=request, flags=["replayed"],
+        )  # fmt: skip

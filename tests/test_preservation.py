@@ -1,0 +1,362 @@
+"""Preservation (issue 21): WACZ of what made the posts, rebuild with no network, images kept.
+
+Every test crawls the sample site on 127.0.0.1 with the real CLI and checks
+the files written: the WACZ with the ``wacz`` package's own validator and
+warcio, the posts byte for byte, the replay in pywb.
+"""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import time
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from newsarchiver.sample_site import ARTICLES, SampleSite
+from newsarchiver.sample_site.articles import SampleArticle, generated
+from newsarchiver.sample_site.server import IMAGES, render_page
+from tests.conftest import ROOT, free_port, posts, run_cli, start_cli
+
+IMAGE_ARTICLE = SampleArticle(
+    code="NW202205242385500011",
+    title="图表文章",
+    showtime="2022-05-24 09:00:00",
+    medianame="证券时报",
+    text=(
+        "<p>\u3000\u3000看图。</p>"
+        '<p><img src="/img/chart.png" alt="图"><img src=\'/img/kline?token=a&amp;b=1\'></p>'
+        '<p><img src="/img/page.png"><img src="/img/missing.png"></p>'
+        '<p><img src="/img/big.png"><img src="data:image/png;base64,iVBORw0KGgo="></p>'
+        '<p><img src="/img/chart.png"></p>'
+        '<p class="em_media">（文章来源：证券时报）</p>'
+    ),
+)
+
+
+def tree(folder: Path) -> dict[str, bytes]:
+    """Every file a blog is built from (dot-files are the archiver's own state)."""
+    return {
+        str(path.relative_to(folder)): path.read_bytes()
+        for path in sorted(folder.rglob("*"))
+        if path.is_file()
+        and not any(part.startswith(".") for part in path.relative_to(folder).parts)
+    }
+
+
+def valid_wacz(path: Path) -> None:
+    """The wacz package's validator: required files, datapackage, hashes, digest."""
+    from wacz.validate import OUTDATED_WACZ, Validation
+
+    check = Validation(str(path))
+    assert check.version not in (None, OUTDATED_WACZ)
+    for step in (
+        check.check_required_contents,
+        check.frictionless_validate,
+        check.check_file_paths,
+        check.check_file_hashes,
+        check.check_data_package_hash_and_sig,
+    ):
+        assert step() is not False, step.__name__
+
+
+def pages(path: Path) -> list[dict]:
+    with zipfile.ZipFile(path) as archive:
+        lines = archive.read("pages/pages.jsonl").decode("utf-8").splitlines()
+    return [json.loads(line) for line in lines if '"format"' not in line]
+
+
+def report(path: Path) -> dict:
+    return json.loads(path.read_text("utf-8"))
+
+
+def test_rebuild_from_the_wacz_alone_writes_the_same_bytes(tmp_path):
+    articles = [*ARTICLES, IMAGE_ARTICLE]
+    wacz, live, again = tmp_path / "run.wacz", tmp_path / "live", tmp_path / "again"
+    with SampleSite(articles) as site:
+        result = run_cli(
+            "crawl", *site.share_urls(), "-o", str(live), "--wacz", str(wacz), "--images",
+            "--report", str(tmp_path / "live.json"), "-s", "NEWSARCHIVER_IMAGE_MAX_SIZE=100000",
+        )  # fmt: skip
+        served = sum(site.requests.values())
+    assert result.code == 0, result.stderr
+    assert f"web archive {wacz} ({len(articles)} articles added)" in result.stderr
+    valid_wacz(wacz)
+    kept = pages(wacz)
+    assert sorted(p["newsarchiver"]["code"] for p in kept) == sorted(a.code for a in articles)
+    assert all(p["url"].startswith(site.base_url) for p in kept)
+    assert served > len(articles)  # the data endpoint, share pages, images
+
+    # The source is gone: the rebuild reads the WACZ and nothing else.
+    result = run_cli(
+        "rebuild", "--from", str(wacz), "-o", str(again), "--images",
+        "--report", str(tmp_path / "again.json"), "-s", "NEWSARCHIVER_IMAGE_MAX_SIZE=100000",
+    )  # fmt: skip
+    assert result.code == 0, result.stderr
+    assert tree(again) == tree(live)
+    assert len(posts(again)) == len(articles)
+    done = report(tmp_path / "again.json")
+    assert sorted(done["new"]) == sorted(a.code for a in articles)
+    assert done["failed"] == []
+    # Images the live run could not keep are not in the WACZ: the post links them still.
+    not_kept = {(f["image"].rsplit("/", 1)[-1], f["reason"]) for f in done["images_failed"]}
+    assert ("missing.png", "not in the web archive") in not_kept
+
+    # A folder of WACZ files is read whole.
+    folder = tmp_path / "archives"
+    folder.mkdir()
+    wacz.rename(folder / wacz.name)
+    result = run_cli("rebuild", "--from", str(folder), "-o", str(tmp_path / "third"), "--images")
+    assert result.code == 0, result.stderr
+    assert posts(tmp_path / "third") == posts(live)
+
+
+def test_images_are_kept_beside_the_posts_and_failures_keep_the_remote_url(tmp_path):
+    out = tmp_path / "blog"
+    with SampleSite([IMAGE_ARTICLE, *ARTICLES[:2]]) as site:
+        result = run_cli(
+            "crawl", *site.share_urls(), "-o", str(out), "--images", "-q",
+            "--report", str(tmp_path / "r.json"), "-s", "NEWSARCHIVER_IMAGE_MAX_SIZE=100000",
+        )  # fmt: skip
+        chart_requests = site.requests["img:chart.png"]
+    assert result.code == 0, result.stderr  # the article is archived; images do not fail it
+    post = posts(out)["2022-05-24-NW202205242385500011.md"].decode("utf-8")
+    files = {p.name: p.read_bytes() for p in (out / "assets" / "img").iterdir()}
+    assert sorted(files.values()) == sorted([IMAGES["chart.png"][0], IMAGES["kline"][0]])
+    for name in files:
+        assert name.endswith(".png")  # kline has no extension: its content type gives one
+        assert f"/assets/img/{name}" in post
+    assert chart_requests == 1  # fetched once, used twice
+    assert post.count("/assets/img/") == 3
+    assert f'src="{site.base_url}/img/page.png"' not in post  # the body's own text stays
+    assert 'src="/img/page.png"' in post and 'src="/img/missing.png"' in post
+    assert 'src="/img/big.png"' in post and 'src="data:image/png;base64,' in post
+    failed = {
+        f["image"].rsplit("/", 1)[-1]: f["reason"]
+        for f in report(tmp_path / "r.json")["images_failed"]
+    }
+    assert failed["page.png"] == "not an image (text/html)"
+    assert failed["missing.png"] == "HTTP 404"
+    assert "larger than" in failed["big.png"]
+    assert len(failed) == 3  # data: URIs are no fetch and no failure
+    # -q: the images not kept are shown, as a warning is; the exit code stays 0.
+    assert result.stderr.count("IMAGE NOT KEPT") == 3
+
+
+def test_without_images_posts_are_as_before_and_nothing_is_fetched_for_them(tmp_path, golden_post):
+    with SampleSite([IMAGE_ARTICLE, *ARTICLES]) as site:
+        plain = run_cli("crawl", *site.share_urls(), "-o", str(tmp_path / "plain"))
+        assert not any(key.startswith("img:") for key in site.requests)
+        kept = run_cli("crawl", *site.share_urls(), "-o", str(tmp_path / "kept"), "--images")
+    assert plain.code == kept.code == 0
+    assert not (tmp_path / "plain" / "assets").exists()
+    before, after = posts(tmp_path / "plain"), posts(tmp_path / "kept")
+    assert before["2022-05-20-NW202205202385404088.md"] == golden_post
+    changed = {name for name in before if before[name] != after[name]}
+    # Only the posts with images that could be kept change.
+    assert changed == {"2022-05-24-NW202205242385500011.md"}
+
+
+def test_a_rebuild_applies_a_renderer_fix_to_an_existing_folder(site, tmp_path):
+    out, wacz = tmp_path / "out", tmp_path / "a.wacz"
+    assert run_cli("crawl", *site.share_urls(), "-o", str(out), "--wacz", str(wacz)).code == 0
+    site.stop()
+    written = posts(out)
+    old, gone = sorted(written)[:2]
+    (out / "_posts" / old).write_bytes(written[old].replace(b"\n\n<http", b"\n\n\n<http"))
+    (out / "_posts" / gone).unlink()
+    result = run_cli(
+        "rebuild", "--from", str(wacz), "-o", str(out), "--report", str(tmp_path / "r.json")
+    )
+    assert result.code == 0, result.stderr
+    assert posts(out) == written
+    done = report(tmp_path / "r.json")
+    assert [old.rsplit("-", 1)[1][:-3]] == done["updated"]
+    assert [gone.rsplit("-", 1)[1][:-3]] == done["new"]
+    assert len(done["unchanged"]) == len(written) - 2
+
+
+def test_runs_add_to_one_wacz_and_a_folder_gets_one_file_a_run(site, tmp_path):
+    urls = site.share_urls()
+    wacz, folder = tmp_path / "all.wacz", tmp_path / "runs"
+    folder.mkdir()
+    for part in (urls[:5], urls[5:]):
+        result = run_cli("crawl", *part, "-o", str(tmp_path / "out"), "--wacz", str(wacz), "-q")
+        assert result.code == 0, result.stderr
+        assert run_cli("crawl", *part, "-o", str(tmp_path / "o2"), "--wacz", str(folder)).code == 0
+    valid_wacz(wacz)
+    assert len(pages(wacz)) == len(urls)
+    files = sorted(folder.glob("*.wacz"))
+    assert [len(pages(f)) for f in files] == [5, len(urls) - 5]
+    for path in files:
+        valid_wacz(path)
+    site.stop()
+    assert run_cli("rebuild", "--from", str(wacz), "-o", str(tmp_path / "re")).code == 0
+    assert posts(tmp_path / "re") == posts(tmp_path / "out")
+    # A run that archives nothing new leaves the WACZ as it was.
+    before = wacz.read_bytes()
+    assert run_cli("crawl", *urls, "-o", str(tmp_path / "out"), "--wacz", str(wacz)).code == 0
+    assert wacz.read_bytes() == before
+
+
+def test_a_stopped_run_leaves_a_whole_wacz_of_what_it_archived_and_a_killed_one_the_old(tmp_path):
+    slow = generated(60)
+    wacz, out = tmp_path / "a.wacz", tmp_path / "out"
+    with SampleSite(slow, latency=0.2) as site:
+        urls = tmp_path / "urls.txt"
+        urls.write_text("".join(site.share_url(a.code) + "\n" for a in slow))
+        args = ("crawl", "-i", str(urls), "-o", str(out), "--wacz", str(wacz), "--concurrency", "2")
+        proc = start_cli(*args)
+        while len(posts(out)) < 8:
+            time.sleep(0.05)
+        proc.send_signal(signal.SIGTERM)
+        _, stderr = proc.communicate(timeout=60)
+        assert proc.returncode == 130, stderr
+        valid_wacz(wacz)
+        archived = {name.rsplit("-", 1)[1][:-3] for name in posts(out)}
+        assert {p["newsarchiver"]["code"] for p in pages(wacz)} == archived
+
+        # SIGKILL mid-run: the WACZ from before is left as it was, whole.
+        before = wacz.read_bytes()
+        proc = start_cli(*args)
+        count = len(posts(out))
+        while len(posts(out)) < count + 4:
+            time.sleep(0.05)
+        proc.kill()
+        proc.communicate(timeout=30)
+        assert wacz.read_bytes() == before
+        valid_wacz(wacz)
+        assert list(tmp_path.glob(".newsarchiver-wacz-*"))  # the killed run's spool
+
+        # The next run finishes, adds its own and clears the killed run's spool.
+        result = run_cli(*args, timeout=300)
+        assert result.code == 0, result.stderr
+    assert not list(tmp_path.glob(".newsarchiver-wacz-*"))
+    valid_wacz(wacz)
+    kept = {p["newsarchiver"]["code"] for p in pages(wacz)}
+    missing = {a.code for a in slow} - kept
+    # Only the articles the killed run archived are missing: they were not fetched again.
+    assert len(missing) <= len(posts(out)) - len(archived)
+    assert run_cli("rebuild", "--from", str(wacz), "-o", str(tmp_path / "re")).code == 0
+    rebuilt = posts(tmp_path / "re")
+    assert rebuilt == {name: data for name, data in posts(out).items() if name in rebuilt}
+    assert len(rebuilt) == len(kept)
+
+
+def test_bad_web_archives_are_refused_before_anything_is_fetched(site, tmp_path):
+    not_zip = tmp_path / "notes.wacz"
+    not_zip.write_text("my notes")
+    result = run_cli("crawl", *site.share_urls(), "-o", str(tmp_path / "o"), "--wacz", str(not_zip))
+    assert result.code == 4
+    assert str(not_zip) in result.stderr and "not a WACZ" in result.stderr
+    assert not_zip.read_text() == "my notes"
+    assert sum(site.requests.values()) == 0
+    result = run_cli("rebuild", "--from", str(tmp_path / "none.wacz"), "-o", str(tmp_path / "o"))
+    assert result.code == 2 and "no such web archive" in result.stderr
+    result = run_cli("rebuild", "--from", str(not_zip), "-o", str(tmp_path / "o"))
+    assert result.code == 2 and str(not_zip) in result.stderr
+    assert not (tmp_path / "o" / "_posts").exists()
+
+
+PYWB = ROOT / ".ci" / "pywb" / "bin"
+
+
+@pytest.mark.pywb
+def test_pywb_replays_the_archived_share_page_and_data(tmp_path):
+    page_only = next(a for a in ARTICLES if a.data_keys is None)  # the share page gave it
+    wacz = tmp_path / "a.wacz"
+    with SampleSite(ARTICLES) as site:
+        result = run_cli(
+            "crawl", *site.share_urls(), "-o", str(tmp_path / "o"), "--wacz", str(wacz)
+        )
+        share = site.share_url(page_only.code)
+        data_url = f"{site.base_url}/NewsData/GetNewsText.do?id={ARTICLES[0].code}"
+    assert result.code == 0, result.stderr
+    root = tmp_path / "pywb"
+    root.mkdir()
+    for step in (
+        ["wb-manager", "init", "news"],
+        ["wb-manager", "add", "--unpack-wacz", "news", str(wacz)],
+    ):
+        subprocess.run([str(PYWB / step[0]), *step[1:]], cwd=root, check=True, capture_output=True)
+    port = free_port()
+    server = subprocess.Popen(
+        [str(PYWB / "wayback"), "-p", str(port), "-b", "127.0.0.1"],
+        cwd=root, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        import urllib.request
+
+        def replay(url: str) -> bytes:
+            for _ in range(100):
+                try:
+                    with urllib.request.urlopen(
+                        f"http://127.0.0.1:{port}/news/id_/{url}"
+                    ) as answer:
+                        return answer.read()
+                except (ConnectionError, OSError):
+                    time.sleep(0.2)
+            raise AssertionError("pywb did not answer")
+
+        assert replay(share) == render_page(page_only)[0]
+        assert json.loads(replay(data_url))["title"] == ARTICLES[0].title
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+@pytest.mark.jekyll
+def test_kept_images_are_in_the_built_blog(tmp_path):
+    from tests.test_jekyll import jekyll_build
+
+    blog = tmp_path / "blog"
+    assert run_cli("init-site", str(blog)).code == 0
+    with SampleSite([IMAGE_ARTICLE]) as site:
+        assert run_cli("crawl", *site.share_urls(), "-o", str(blog), "--images").code == 0
+    built = jekyll_build(blog)
+    html = next(built.rglob("NW202205242385500011*.html")).read_text("utf-8")
+    names = [p.name for p in (blog / "assets" / "img").iterdir()]
+    assert names
+    for name in names:
+        assert f'src="/assets/img/{name}"' in html
+        assert (built / "assets" / "img" / name).read_bytes() == (
+            blog / "assets/img" / name
+        ).read_bytes()
+
+
+def test_the_index_keys_are_pywbs():
+    """The CDXJ keys written for the archive's own URLs are those of the surt package."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+    from surt import surt
+
+    from newsarchiver.webarchive import _key
+
+    hosts = st.sampled_from(
+        ["127.0.0.1", "finews.zning.xyz", "WWW.Example.COM", "www3.a.cn", "10.0.0.256", "a..b", "x"]
+    )
+    paths = st.lists(st.text("aZ09._~-/", max_size=8), max_size=3).map(lambda p: "/".join(p))
+    queries = st.sampled_from(
+        ["", "?id=NW1", "?infoCode=AbC9", "?id=", "?sid=" + "a" * 32, "?b=1&a=2"]
+    )
+
+    @settings(max_examples=500, deadline=None)
+    @given(
+        st.sampled_from(["http", "https"]),
+        hosts,
+        st.sampled_from(["", ":80", ":443", ":8080", ":0"]),
+        paths,
+        queries,
+    )
+    def same(scheme, host, port, path, query):
+        url = f"{scheme}://{host}{port}/{path}{query}"
+        try:
+            want = surt(url)
+        except Exception:  # noqa: BLE001
+            want = url
+        assert _key(url) == want
+
+    same()
