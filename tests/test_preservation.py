@@ -360,3 +360,20 @@ def test_the_index_keys_are_pywbs():
         assert _key(url) == want
 
     same()
+
+
+def test_discover_keeps_the_articles_it_archives_not_the_listing(tmp_path):
+    wacz, out = tmp_path / "d.wacz", tmp_path / "out"
+    with SampleSite(generated(45)) as site:
+        result = run_cli("discover", site.listing_url(1, 10), "-o", str(out), "--wacz", str(wacz))
+    assert result.code == 0, result.stderr
+    valid_wacz(wacz)
+    kept = pages(wacz)
+    assert sorted(p["newsarchiver"]["code"] for p in kept) == sorted(
+        name.rsplit("-", 1)[1][:-3] for name in posts(out)
+    )
+    with zipfile.ZipFile(wacz) as archive:
+        index = archive.read("indexes/index.cdx").decode()
+    assert "GetNewsList" not in index  # listing pages made no post
+    assert run_cli("rebuild", "--from", str(wacz), "-o", str(tmp_path / "re")).code == 0
+    assert posts(tmp_path / "re") == posts(out)

@@ -82,7 +82,11 @@ def test_three_workers_archive_everything_once_like_a_single_crawl(redis_url, tm
         assert f"{ARTICLES} URLs queued" in queued.stderr
         out = tmp_path / "workers"
         reports = [tmp_path / f"report{n}.json" for n in range(3)]
-        workers = [start_worker(redis_url, out, report) for report in reports]
+        waczs = tmp_path / "wacz"  # --wacz FOLDER: each worker writes its own WACZ there
+        waczs.mkdir()
+        workers = [
+            start_worker(redis_url, out, report, "--wacz", str(waczs)) for report in reports
+        ]
         for worker in workers:
             _, err = worker.communicate(timeout=600)
             assert worker.returncode == 0, err
@@ -98,6 +102,12 @@ def test_three_workers_archive_everything_once_like_a_single_crawl(redis_url, tm
         assert result.code == 0, result.stderr
     assert files(out) == files(single)
     assert len([name for name in files(out) if name.startswith("_posts/")]) == ARTICLES
+    # The workers' web archives together rebuild the same posts, with the site gone.
+    assert len(list(waczs.glob("*.wacz"))) == 3
+    rebuilt = tmp_path / "rebuilt"
+    result = run_cli("rebuild", "--from", str(waczs), "-o", str(rebuilt), timeout=600)
+    assert result.code == 0, result.stderr
+    assert files(rebuilt) == files(single)
 
 
 def test_killed_worker_then_rerun_completes_without_rewriting(redis_url, tmp_path):
