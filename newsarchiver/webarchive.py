@@ -25,8 +25,10 @@ what to re-render.
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import heapq
+import itertools
 import json
 import os
 import re
@@ -132,10 +134,19 @@ class WarcSpool:
         self.folder = Path(
             tempfile.mkdtemp(prefix=f"{SPOOL_PREFIX}{_HOST}-{os.getpid()}-", dir=target.parent)
         )
-        self.name = f"newsarchiver-{started:%Y%m%d%H%M%S}-{os.getpid()}.warc.gz"
+        self.name = (
+            f"newsarchiver-{started:%Y%m%d%H%M%S}-{os.getpid()}-{uuid.uuid4().hex[:8]}.warc.gz"
+        )
         self.path = self.folder / self.name
-        self.file = open(self.path, "wb")  # noqa: SIM115 (closed by close())
-        self.pages_file = open(self.folder / "pages.jsonl", "w", encoding="utf-8")  # noqa: SIM115
+        # Large buffers: a write a record would be a system call each, and those are dear.
+        self.file = open(self.path, "wb", buffering=1 << 20)  # noqa: SIM115 (close())
+        self.pages_file = open(  # noqa: SIM115 (closed by close())
+            self.folder / "pages.jsonl", "w", encoding="utf-8", buffering=1 << 20
+        )
+        # Record IDs: a random UUID of the run's, its last 8 hex digits counting up
+        # (unique as uuid4 is, without asking the kernel for 16 random bytes a record).
+        self._ids = itertools.count()
+        self._id_prefix = str(uuid.uuid4())[:-8]
         self.size = 0
         # (url, timestamp, fields, offset, length) of each response written, until sorted
         self.index: list[tuple] = []
@@ -193,7 +204,7 @@ class WarcSpool:
         record = _record(
             [
                 ("WARC-Type", "response"),
-                ("WARC-Record-ID", f"<urn:uuid:{uuid.uuid4()}>"),
+                ("WARC-Record-ID", f"<urn:uuid:{self._id()}>"),
                 ("WARC-Date", when.strftime("%Y-%m-%dT%H:%M:%SZ")),
                 ("WARC-Target-URI", target),
                 ("WARC-Payload-Digest", payload),
@@ -203,6 +214,9 @@ class WarcSpool:
         )
         self._write((record, (target, when, mime or "unk", status, payload)))
         self.records += 1
+
+    def _id(self) -> str:
+        return f"{self._id_prefix}{next(self._ids) & 0xFFFFFFFF:08x}"
 
     def _sort_run(self) -> None:
         lines = sorted(
@@ -230,7 +244,7 @@ class WarcSpool:
         """The article a run archived from ``url`` (a response already added)."""
         when = when or datetime.now(timezone.utc)
         page = {
-            "id": uuid.uuid4().hex, "url": url, "title": title, "ts": f"{when:%Y-%m-%dT%H:%M:%SZ}",
+            "id": self._id(), "url": url, "title": title, "ts": f"{when:%Y-%m-%dT%H:%M:%SZ}",
             "newsarchiver": {"share_url": share_url, "code": code},
         }  # fmt: skip
         self.pages_file.write(json.dumps(page, ensure_ascii=False) + "\n")
@@ -257,21 +271,36 @@ class WarcSpool:
             if self.index:
                 self._sort_run()
             packed = self.folder / "packed.wacz"
-            previous = zipfile.ZipFile(self.target) if self.target.is_file() else None
-            try:
-                _pack(packed, self, previous)
-            except (zipfile.BadZipFile, KeyError, ValueError) as exc:
-                raise WaczError(f"cannot add to the web archive {self.target}: {exc}") from None
-            finally:
-                if previous is not None:
-                    previous.close()
-            if fsync:
-                with open(packed, "rb") as handle:
-                    os.fsync(handle.fileno())
-            os.replace(packed, self.target)
+            # Runs adding to one WACZ (workers) take turns: each reads what the last wrote.
+            with _locked(self.target.parent / f".{self.target.name}.lock"):
+                previous = zipfile.ZipFile(self.target) if self.target.is_file() else None
+                try:
+                    _pack(packed, self, previous)
+                except (zipfile.BadZipFile, KeyError, ValueError) as exc:
+                    raise WaczError(f"cannot add to the web archive {self.target}: {exc}") from None
+                finally:
+                    if previous is not None:
+                        previous.close()
+                if fsync:
+                    with open(packed, "rb") as handle:
+                        os.fsync(handle.fileno())
+                os.replace(packed, self.target)
             return self.pages
         finally:
             self.discard()
+
+
+@contextlib.contextmanager
+def _locked(path: Path) -> Iterator[None]:
+    """An exclusive flock on ``path`` (a dot-file beside the WACZ), waited for."""
+    import fcntl
+
+    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
 
 
 # URLs of the shapes the archive fetches (scheme, a plain host, a plain path, one

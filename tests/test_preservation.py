@@ -377,3 +377,37 @@ def test_discover_keeps_the_articles_it_archives_not_the_listing(tmp_path):
     assert "GetNewsList" not in index  # listing pages made no post
     assert run_cli("rebuild", "--from", str(wacz), "-o", str(tmp_path / "re")).code == 0
     assert posts(tmp_path / "re") == posts(out)
+
+
+def test_runs_packing_at_once_into_one_wacz_take_turns(tmp_path):
+    """Two runs (other folders, or workers) adding to one WACZ at the same moment: none is lost."""
+    import os
+    import threading
+    from datetime import datetime, timezone
+
+    from newsarchiver.webarchive import WarcSpool
+
+    target = tmp_path / "shared.wacz"
+    first = WarcSpool(target, datetime.now(timezone.utc))
+    first.add_response(
+        "http://h/big", 200, [(b"Content-Type", b"text/plain")], os.urandom(30 << 20)
+    )
+    first.add_page("http://h/big", "big", "http://h/s?infoCode=B", "B")
+    first.pack(fsync=False)  # a large WACZ: each later pack copies it, which takes a while
+    spools = []
+    for number in range(2):
+        spool = WarcSpool(target, datetime.now(timezone.utc))
+        url = f"http://h/NewsData/GetNewsText.do?id=N{number}"
+        spool.add_response(url, 200, [(b"Content-Type", b"application/json")], b"{}")
+        spool.add_page(url, "t", f"http://h/s?infoCode=N{number}", f"N{number}")
+        spools.append(spool)
+    start = threading.Barrier(2)
+    threads = [
+        threading.Thread(target=lambda s=s: (start.wait(), s.pack(fsync=False))) for s in spools
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    valid_wacz(target)
+    assert sorted(p["newsarchiver"]["code"] for p in pages(target)) == ["B", "N0", "N1"]
