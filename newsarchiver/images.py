@@ -83,13 +83,15 @@ class ImageKeeper(FilesPipeline):
             raise NotConfigured
         store = Path(settings.get("NEWSARCHIVER_OUTPUT")).resolve() / IMAGES
         pipeline = cls(str(store), crawler=crawler)
+        pipeline.sources = {}  # id(item) -> its body's image sources, read once
         pipeline.max_size = settings.getint(
             "NEWSARCHIVER_IMAGE_MAX_SIZE", defaults.NEWSARCHIVER_IMAGE_MAX_SIZE
         )
         return pipeline
 
     def get_media_requests(self, item, info) -> list[Request]:
-        urls = dict.fromkeys(url for _, _, url in image_sources(item.body, item.url))
+        sources = self.sources[id(item)] = image_sources(item.body, item.url)
+        urls = dict.fromkeys(url for _, _, url in sources)
         return [
             Request(
                 url,
@@ -121,7 +123,7 @@ class ImageKeeper(FilesPipeline):
         raise ImageRefused(describe_failure(failure))
 
     def item_completed(self, results, item, info):
-        sources = image_sources(item.body, item.url)
+        sources = self.sources.pop(id(item))
         urls = list(dict.fromkeys(url for _, _, url in sources))
         kept: dict[str, str] = {}
         for url, (ok, value) in zip(urls, results, strict=True):

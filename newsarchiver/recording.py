@@ -25,7 +25,14 @@ from scrapy import signals as scrapy_signals
 from scrapy.exceptions import IgnoreRequest, NotConfigured
 
 from newsarchiver import signals
-from newsarchiver.webarchive import WaczError, WarcSpool, WebArchive, wacz_target
+from newsarchiver.webarchive import (
+    WaczError,
+    WarcSpool,
+    WebArchive,
+    archived_articles,
+    kept_in,
+    wacz_target,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -37,7 +44,8 @@ class WaczRecorder:
 
     def __init__(self, crawler, target: Path) -> None:
         self.crawler = crawler
-        self.target = target
+        self.given = self.target = target
+        self.kept: set[str] = set()  # codes the web archive held when the run began
         self.fsync = crawler.settings.getbool("NEWSARCHIVER_FSYNC", True)
         self.spool: WarcSpool | None = None
         # Responses of articles not settled yet, by share URL, each URL once (the last).
@@ -60,6 +68,11 @@ class WaczRecorder:
         self.target = wacz_target(self.target, started)
         level = self.crawler.settings.getint("NEWSARCHIVER_WACZ_GZIP_LEVEL", 0)
         self.spool = WarcSpool(self.target, started, min(max(level, 0), 9))
+        # What earlier runs kept: the spider's zero-request skip asks for it too.
+        try:
+            self.kept = set(archived_articles(kept_in(self.given)).values())
+        except WaczError as exc:  # none is taken as kept: archived articles are fetched again
+            logger.warning("%s", exc)
 
     def keep(self, response, request) -> None:
         """A response as downloaded: an image's is written now, an article's held."""
@@ -117,8 +130,8 @@ class WaczRecorder:
             )  # fmt: skip
 
 
-class ResponseKeeper:
-    """Hands each downloaded response to the run's :class:`WaczRecorder` (with --wacz)."""
+class _WithRecorder:
+    """A component that hands its work to the run's :class:`WaczRecorder` (with --wacz)."""
 
     def __init__(self, recorder: WaczRecorder) -> None:
         self.recorder = recorder
@@ -129,24 +142,18 @@ class ResponseKeeper:
         if recorder is None:
             raise NotConfigured
         return cls(recorder)
+
+
+class ResponseKeeper(_WithRecorder):
+    """A downloader middleware next to the download: each response, as it came."""
 
     def process_response(self, request, response):
         self.recorder.keep(response, request)
         return response
 
 
-class ArchivedPages:
-    """After the writer: the archived article's responses go into the WACZ (with --wacz)."""
-
-    def __init__(self, recorder: WaczRecorder) -> None:
-        self.recorder = recorder
-
-    @classmethod
-    def from_crawler(cls, crawler):
-        recorder = crawler.get_extension(WaczRecorder)
-        if recorder is None:
-            raise NotConfigured
-        return cls(recorder)
+class ArchivedPages(_WithRecorder):
+    """An item pipeline after the writer: the archived article's responses go in."""
 
     def process_item(self, item):
         self.recorder.archived(item)

@@ -524,3 +524,10 @@ def archived_articles(paths: Iterable[Path]) -> dict[str, str]:
         except (zipfile.BadZipFile, OSError, ValueError) as exc:
             raise WaczError(f"cannot read the web archive {path}: {exc}") from None
     return articles
+
+
+def kept_in(path: Path) -> list[Path]:
+    """The WACZ files a ``--wacz`` target holds: the file, or a folder's ``*.wacz``."""
+    if path.is_dir():
+        return sorted(path.glob("*.wacz"))
+    return [path] if path.is_file() else []

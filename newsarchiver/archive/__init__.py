@@ -16,6 +16,7 @@ Nothing here knows of Scrapy.
 
 from __future__ import annotations
 
+from collections.abc import Container
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -74,10 +75,16 @@ class Archive:
         return self._owed
 
     def admit(
-        self, url: str, seen: set[str] | None = None, skip_archived: bool = True
+        self,
+        url: str,
+        seen: set[str] | None = None,
+        skip_archived: bool = True,
+        kept: Container[str] | None = None,
     ) -> Admission:
         """Whether ``url`` needs fetching: not when it is no share URL, was ``seen``
-        in this run (the code is added to it) or, with ``skip_archived``, is archived."""
+        in this run (the code is added to it) or, with ``skip_archived``, is archived
+        (and, when ``kept`` is given, in it too: the codes a web archive holds, so a
+        post whose responses were never kept is fetched again)."""
         try:
             base, code = parse_share_url(url)
         except ExtractError as exc:
@@ -86,7 +93,7 @@ class Archive:
             if code in seen:
                 return Admission(url, "duplicate", base, code)
             seen.add(code)
-        if skip_archived and code in self.index:
+        if skip_archived and code in self.index and (kept is None or code in kept):
             return Admission(url, "archived", base, code)
         return Admission(url, "fetch", base, code)
 

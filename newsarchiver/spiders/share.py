@@ -121,6 +121,15 @@ class ShareSpider(scrapy.Spider):
         """The run's archive folder, shared with the writer (found once)."""
         return ArchiveFolder.of(self.crawler).archive
 
+    @cached_property
+    def kept(self) -> set[str] | None:
+        """With --wacz: the codes the web archive holds (an archived post outside it is
+        fetched again, so a killed or failed run's posts reach the next run's WACZ)."""
+        from newsarchiver.recording import WaczRecorder
+
+        recorder = self.crawler.get_extension(WaczRecorder)
+        return recorder.kept if recorder is not None else None
+
     def archived(self) -> ArchiveIndex | None:
         """The index to skip archived articles by; None on refresh."""
         return None if self.refresh else self.archive.index
@@ -131,9 +140,9 @@ class ShareSpider(scrapy.Spider):
         ``again``: asked for again after an earlier run, past a job folder's dupefilter.
         """
         admit, send = self.archive.admit, self.crawler.signals.send_catch_log
-        skip_archived = not self.refresh
+        skip_archived, kept = not self.refresh, self.kept
         for url in urls:
-            admitted = admit(url, self._codes, skip_archived)
+            admitted = admit(url, self._codes, skip_archived, kept)
             if admitted.verdict == "fetch":
                 send(signals.article_requested, url=url, code=admitted.code)
                 yield self.data_request(admitted.base, admitted.code, url, again)
