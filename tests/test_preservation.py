@@ -337,7 +337,7 @@ def test_the_index_keys_are_pywbs():
     from hypothesis import strategies as st
     from surt import surt
 
-    from newsarchiver.webarchive import _key
+    from newsarchiver.webarchive.keys import surt_key as _key
 
     hosts = st.sampled_from(
         ["127.0.0.1", "finews.zning.xyz", "WWW.Example.COM", "www3.a.cn", "10.0.0.256", "a..b", "x"]

@@ -1,33 +1,9 @@
-"""Web archives of what a run fetched, and reading them back: no Scrapy here.
-
-A run that keeps a web archive writes each archived article's HTTP responses
-as WARC/1.1 records (one gzip member each) into a spool folder beside the
-target, with their CDXJ index lines and the article's page, and packs them at
-the end into a WACZ 1.1.1: ``archive/*.warc.gz``, ``indexes/index.cdx``
-(CDXJ, sorted), ``pages/pages.jsonl``, ``datapackage.json`` with the sha256 of
-each file and ``datapackage-digest.json``. The WACZ is written under a
-temporary name and renamed: a killed run leaves the WACZ that was there
-before, or the new one whole, never a broken file. A target that is already a
-WACZ is packed again with its own records first: nothing is lost.
-
-The records are written here, not by warcio's writer (level-9 gzip and two
-digest passes per record cost the crawl 0.24 ms an article), and the WACZ is
-packed here, not by the ``wacz`` package (which re-reads and re-indexes every
-record and imports frictionless: 1.3 s per 3,000 articles). warcio reads the
-records back (:class:`WebArchive`), and the tests check every WACZ with the
-``wacz`` package's validator, warcio and pywb.
-
-Each page of the WACZ is one article: the URL that gave it, its title, and
-``newsarchiver`` (the share URL and code), which ``rebuild`` reads to know
-what to re-render.
-"""
+"""A run's WARC records: formatted, written, indexed (the spool); and the names they use."""
 
 from __future__ import annotations
 
 import base64
-import contextlib
 import hashlib
-import heapq
 import itertools
 import json
 import os
@@ -44,6 +20,7 @@ from http.client import responses
 from pathlib import Path
 
 from newsarchiver import __version__
+from newsarchiver.webarchive.keys import surt_key
 
 WACZ_VERSION = "1.1.1"
 SOFTWARE = f"newsarchiver {__version__}"
@@ -220,7 +197,7 @@ class WarcSpool:
 
     def _sort_run(self) -> None:
         lines = sorted(
-            f"{_key(url)} {when:%Y%m%d%H%M%S} "
+            f"{surt_key(url)} {when:%Y%m%d%H%M%S} "
             + json.dumps(
                 {
                     "url": url,
@@ -270,6 +247,8 @@ class WarcSpool:
                 return 0
             if self.index:
                 self._sort_run()
+            from newsarchiver.webarchive.pack import _locked, _pack
+
             packed = self.folder / "packed.wacz"
             # Runs adding to one WACZ (workers) take turns: each reads what the last wrote.
             with _locked(self.target.parent / f".{self.target.name}.lock"):
@@ -290,160 +269,6 @@ class WarcSpool:
             self.discard()
 
 
-@contextlib.contextmanager
-def _locked(path: Path) -> Iterator[None]:
-    """An exclusive flock on ``path`` (a dot-file beside the WACZ), waited for."""
-    import fcntl
-
-    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        yield
-    finally:
-        os.close(fd)
-
-
-# URLs of the shapes the archive fetches (scheme, a plain host, a plain path, one
-# id or infoCode argument) get their SURT here; any other goes to the surt
-# package, as pywb and the cdxj-indexer use it. A test holds the two equal.
-_SIMPLE_URL = re.compile(
-    r"(https?)://([A-Za-z0-9.-]+)(?::([1-9]\d{0,4}))?((?:/[A-Za-z0-9_~-][A-Za-z0-9._~-]*)*/?)"
-    r"(?:\?((?:id|infoCode|infocode)=[A-Za-z0-9]{1,64}))?"
-)
-_DEFAULT_PORTS = {"http": "80", "https": "443"}
-
-
-def _plain_host(host: str) -> bool:
-    """A name with a letter in it, or a dotted-quad IPv4 address as written canonically."""
-    if host.startswith(".") or ".." in host:
-        return False
-    if any(c.isalpha() for c in host):
-        return True
-    parts = host.split(".")
-    return len(parts) == 4 and all(
-        p.isdigit() and str(int(p)) == p and int(p) <= 255 for p in parts
-    )
-
-
-def _key(url: str) -> str:
-    """The SURT form of ``url``, as pywb and the cdxj-indexer sort and look it up."""
-    simple = _SIMPLE_URL.fullmatch(url)
-    if simple and _plain_host(simple.group(2)) and int(simple.group(3) or 0) <= 65535:
-        scheme, host, port, path, query = simple.groups()
-        host = re.sub(r"^www\d*\.", "", host.lower()).strip(".")
-        if host:
-            port = "" if port is None or port == _DEFAULT_PORTS[scheme] else f":{port}"
-            path = (path or "/").lower()
-            if len(path) > 1 and path.endswith("/"):
-                path = path[:-1]
-            key = ",".join(reversed(host.split("."))) + port + ")" + path
-            return key + (f"?{query.lower()}" if query else "")
-    from surt import surt
-
-    try:
-        return surt(url)
-    except Exception:  # noqa: BLE001 (surt's own errors on odd URLs: the URL as it is)
-        return url
-
-
-class _Hashing:
-    """A writable that hashes and counts what goes through it."""
-
-    def __init__(self, out) -> None:
-        self.out, self.hash, self.size = out, hashlib.sha256(), 0
-
-    def write(self, data: bytes) -> None:
-        self.out.write(data)
-        self.hash.update(data)
-        self.size += len(data)
-
-
-def _pack(path: Path, spool: WarcSpool, previous: zipfile.ZipFile | None) -> None:
-    resources: list[dict] = []
-
-    def add(name: str, write, compress: int) -> None:
-        info = zipfile.ZipInfo(name, datetime.now(timezone.utc).timetuple()[:6])
-        info.compress_type = compress
-        with wacz.open(info, "w", force_zip64=True) as member:
-            hashing = _Hashing(member)
-            write(hashing)
-        resources.append({
-            "name": Path(name).name.lower(), "path": name,
-            "hash": f"sha256:{hashing.hash.hexdigest()}", "bytes": hashing.size,
-        })  # fmt: skip
-
-    def copy(source):
-        return lambda out: shutil.copyfileobj(_Reader(source()), out, 1 << 20)
-
-    with zipfile.ZipFile(path, "w", allowZip64=True) as wacz:
-        old_warcs = [
-            name for name in (previous.namelist() if previous else [])
-            if name.startswith("archive/") and name.endswith((".warc.gz", ".warc"))
-        ]  # fmt: skip
-        for name in old_warcs:
-            add(name, copy(lambda name=name: previous.open(name)), zipfile.ZIP_STORED)
-        add(f"archive/{spool.name}", copy(lambda: open(spool.path, "rb")), zipfile.ZIP_STORED)
-
-        def index(out) -> None:
-            sources = [open(run, encoding="utf-8") for run in spool.runs]  # noqa: SIM115
-            if previous is not None and INDEX in previous.namelist():
-                sources.append(_lines(previous.open(INDEX)))
-            try:
-                for line in heapq.merge(*sources):
-                    out.write(line.encode("utf-8"))
-            finally:
-                for source in sources:
-                    getattr(source, "close", lambda: None)()
-
-        add(INDEX, index, zipfile.ZIP_DEFLATED)
-
-        def pages(out) -> None:
-            header = {"format": "json-pages-1.0", "id": "pages", "title": "newsarchiver"}
-            out.write((json.dumps(header) + "\n").encode())
-            if previous is not None and PAGES in previous.namelist():
-                with previous.open(PAGES) as old:
-                    for line in old:
-                        if b'"format"' not in line[:40]:
-                            out.write(line if line.endswith(b"\n") else line + b"\n")
-            with open(spool.folder / "pages.jsonl", "rb") as new:
-                shutil.copyfileobj(new, out)
-
-        add(PAGES, pages, zipfile.ZIP_DEFLATED)
-        package = {
-            "profile": "data-package",
-            "resources": resources,
-            "created": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
-            "wacz_version": WACZ_VERSION,
-            "software": SOFTWARE,
-        }
-        package_bytes = json.dumps(package, indent=2).encode()
-        wacz.writestr("datapackage.json", package_bytes, zipfile.ZIP_DEFLATED)
-        digest = {
-            "path": "datapackage.json",
-            "hash": f"sha256:{hashlib.sha256(package_bytes).hexdigest()}",
-        }
-        wacz.writestr("datapackage-digest.json", json.dumps(digest, indent=2), zipfile.ZIP_DEFLATED)
-
-
-class _Reader:
-    """A file opened lazily and closed at its end (for shutil.copyfileobj)."""
-
-    def __init__(self, handle) -> None:
-        self.handle = handle
-
-    def read(self, size: int) -> bytes:
-        data = self.handle.read(size)
-        if not data:
-            self.handle.close()
-        return data
-
-
-def _lines(handle) -> Iterator[str]:
-    with handle:
-        for line in handle:
-            yield line.decode("utf-8")
-
-
 def _pages(archive: zipfile.ZipFile) -> Iterator[dict]:
     try:
         handle = archive.open(PAGES)
@@ -454,80 +279,3 @@ def _pages(archive: zipfile.ZipFile) -> Iterator[dict]:
             page = json.loads(line)
             if "format" not in page:
                 yield page
-
-
-class WebArchive:
-    """The responses of one or more WACZ files, by URL (the last one archived wins)."""
-
-    def __init__(self, paths: Iterable[Path]) -> None:
-        self.paths = [Path(p) for p in paths]
-        self._zips: dict[Path, zipfile.ZipFile] = {}
-        self._records: dict[str, tuple[Path, str, int]] = {}
-
-    def open(self) -> WebArchive:
-        from warcio.archiveiterator import ArchiveIterator
-
-        for path in self.paths:
-            try:
-                archive = zipfile.ZipFile(path)
-                self._zips[path] = archive
-                for name in archive.namelist():
-                    if not (name.startswith("archive/") and name.endswith((".warc.gz", ".warc"))):
-                        continue
-                    with archive.open(name) as handle:
-                        records = ArchiveIterator(handle)
-                        for record in records:
-                            if record.rec_type == "response":
-                                url = record.rec_headers.get_header("WARC-Target-URI")
-                                self._records[url] = (path, name, records.get_record_offset())
-            except (zipfile.BadZipFile, OSError, ValueError, KeyError) as exc:
-                self.close()
-                raise WaczError(f"cannot read the web archive {path}: {exc}") from None
-        return self
-
-    def __len__(self) -> int:
-        return len(self._records)
-
-    def response(self, url: str) -> tuple[int, list[tuple[str, str]], bytes] | None:
-        """``(status, headers, body as it came)`` of ``url``; None if it is not archived."""
-        from warcio.archiveiterator import ArchiveIterator
-
-        found = self._records.get(url)
-        if found is None:
-            return None
-        path, name, offset = found
-        with self._zips[path].open(name) as handle:
-            handle.seek(offset)
-            record = next(iter(ArchiveIterator(handle)))
-            body = record.raw_stream.read()
-            return int(record.http_headers.get_statuscode()), record.http_headers.headers, body
-
-    def close(self) -> None:
-        for archive in self._zips.values():
-            archive.close()
-        self._zips.clear()
-
-
-def archived_articles(paths: Iterable[Path]) -> dict[str, str]:
-    """The articles newsarchiver kept in WACZ files: share URL -> code, in order.
-
-    Reads only each file's page list; WaczError if one is no WACZ.
-    """
-    articles: dict[str, str] = {}
-    for path in paths:
-        try:
-            with zipfile.ZipFile(path) as archive:
-                for page in _pages(archive):
-                    own = page.get("newsarchiver") or {}
-                    if own.get("share_url"):
-                        articles.setdefault(str(own["share_url"]), str(own.get("code", "")))
-        except (zipfile.BadZipFile, OSError, ValueError) as exc:
-            raise WaczError(f"cannot read the web archive {path}: {exc}") from None
-    return articles
-
-
-def kept_in(path: Path) -> list[Path]:
-    """The WACZ files a ``--wacz`` target holds: the file, or a folder's ``*.wacz``."""
-    if path.is_dir():
-        return sorted(path.glob("*.wacz"))
-    return [path] if path.is_file() else []
