@@ -246,7 +246,10 @@ def main() -> int:
             elif opts.profile:
                 bench.write_urls(server.codes(opts.articles))
                 profile(
-                    e2e_args(bench.urls, work / "out", opts.concurrency), ROOT, work, opts.articles
+                    e2e_args(bench.urls, work / "out", opts.concurrency, bench.wacz),
+                    ROOT,
+                    work,
+                    opts.articles,
                 )
             else:
                 wacz = "; e2e with --wacz" if opts.wacz else ""

@@ -17,6 +17,7 @@ from pathlib import Path
 
 # (stage, markers in a py-spy frame "function (file:line)"), most specific first.
 STAGES: list[tuple[str, tuple[str, ...]]] = [
+    ("web archive (--wacz)", ("newsarchiver/webarchive", "newsarchiver/recording.py")),
     ("write (post files)", ("store (newsarchiver/pipelines.py", "atomic_write", "read_bytes")),
     ("thread hop", ("threadpool", "_worker (threading.py", "deferToThread", "callFromThread")),
     ("JSON", ("article_from_json",)),

@@ -77,6 +77,16 @@ _WS = "\t\n\f\r "
 _TAG_OPEN = re.compile(r"<(/?)([A-Za-z][^\t\n\f\r />]*)")
 # Most tags of an article are ``<p>`` and ``</p>``: read without the attribute loop.
 _BARE_TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9]*)>")
+# The attribute-less tags an article is made of. A run of them (and text) is
+# passed over in one search to the next '<' that starts anything else, as long
+# as none of these names is wanted (an ad element of that name being removed).
+_PLAIN_NAMES = frozenset(
+    "p br b i u em strong span div h1 h2 h3 h4 h5 h6 ul ol li dl dt dd table thead tbody "
+    "tr td th center font small big sub sup blockquote pre code hr".split()
+)
+_NEXT_NOT_PLAIN = re.compile(
+    r"<(?!/?(?i:p|br|" + "|".join(sorted(_PLAIN_NAMES - {"p", "br"})) + r")>)"
+)
 _NO_ATTRIBUTES: tuple = ()
 _ATTRIBUTE = re.compile(
     r"[\t\n\f\r /]*(?:([^\t\n\f\r />][^\t\n\f\r /=>]*)"
@@ -112,6 +122,8 @@ def _risky(html: str) -> bool:
 
 def check_nesting(html: str, limit: int = MAX_NESTING) -> None:
     """TooComplex when block containers nest deeper than ``limit`` (one pass)."""
+    if html.count("<") <= limit:
+        return  # each level opens with a '<': too few to nest deeper
     depth = 0
     for match in _CONTAINER.finditer(html):
         if match.group(1):
@@ -195,6 +207,9 @@ def tokens(
             name = bare[2].lower()
             if wanted is not None and name not in wanted and name not in _STATEFUL:
                 pos = bare.end()
+                if name in _PLAIN_NAMES and _PLAIN_NAMES.isdisjoint(wanted):
+                    found = _NEXT_NOT_PLAIN.search(html, pos)
+                    pos = found.start() if found else length
                 continue
             tag = Tag(pos, bare.end(), name, bool(bare[1]), False, _NO_ATTRIBUTES)
         elif match := _TAG_OPEN.match(html, pos):
