@@ -415,3 +415,34 @@ def test_runs_packing_at_once_into_one_wacz_take_turns(tmp_path):
         thread.join()
     valid_wacz(target)
     assert sorted(p["newsarchiver"]["code"] for p in pages(target)) == ["B", "N0", "N1"]
+
+
+@pytest.mark.parametrize("level", [0, 1])
+def test_records_of_every_size_read_back_whole(tmp_path, level):
+    """Records written as stored gzip members (level 0) or compressed ones, around the
+    64 KB stored-block size, come back byte for byte through gzip and warcio."""
+    import gzip
+    import os
+    from datetime import datetime, timezone
+
+    from warcio.archiveiterator import ArchiveIterator
+
+    from newsarchiver.webarchive import WarcSpool
+
+    spool = WarcSpool(tmp_path / "x.wacz", datetime.now(timezone.utc), level)
+    bodies = {}
+    for size in (0, 1, 65000, 65535, 65536, 3 * 65535, 200_001):
+        url = f"http://h/img/{size}.png"
+        bodies[url] = os.urandom(size)
+        spool.add_response(url, 200, [(b"Content-Type", b"image/png")], bodies[url], 0.0)
+    spool.close()
+    data = spool.path.read_bytes()
+    assert gzip.decompress(data).count(b"WARC/1.1\r\n") == 1 + len(bodies)
+    with open(spool.path, "rb") as handle:
+        read = {
+            record.rec_headers.get_header("WARC-Target-URI"): record.content_stream().read()
+            for record in ArchiveIterator(handle, check_digests="raise")
+            if record.rec_type == "response"
+        }
+    assert read == bodies
+    spool.discard()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 # URLs of the shapes the archive fetches (scheme, a plain host, a plain path, one
 # id or infoCode argument) get their SURT here; any other goes to the surt
@@ -26,19 +27,29 @@ def _plain_host(host: str) -> bool:
     )
 
 
+@lru_cache(maxsize=256)
+def _host_key(scheme: str, host: str, port: str | None) -> str | None:
+    """``com,example:8080)`` of a plain host (a run fetches from a few); None if not plain."""
+    if not _plain_host(host) or int(port or 0) > 65535:
+        return None
+    host = re.sub(r"^www\d*\.", "", host.lower()).strip(".")
+    if not host:
+        return None
+    port = "" if port is None or port == _DEFAULT_PORTS[scheme] else f":{port}"
+    return ",".join(reversed(host.split("."))) + port + ")"
+
+
 def surt_key(url: str) -> str:
     """The SURT form of ``url``, as pywb and the cdxj-indexer sort and look it up."""
     simple = _SIMPLE_URL.fullmatch(url)
-    if simple and _plain_host(simple.group(2)) and int(simple.group(3) or 0) <= 65535:
+    if simple:
         scheme, host, port, path, query = simple.groups()
-        host = re.sub(r"^www\d*\.", "", host.lower()).strip(".")
-        if host:
-            port = "" if port is None or port == _DEFAULT_PORTS[scheme] else f":{port}"
+        host_key = _host_key(scheme, host, port)
+        if host_key is not None:
             path = (path or "/").lower()
             if len(path) > 1 and path.endswith("/"):
                 path = path[:-1]
-            key = ",".join(reversed(host.split("."))) + port + ")" + path
-            return key + (f"?{query.lower()}" if query else "")
+            return host_key + path + (f"?{query.lower()}" if query else "")
     from surt import surt
 
     try:

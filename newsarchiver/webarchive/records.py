@@ -10,7 +10,9 @@ import os
 import re
 import shutil
 import socket
+import struct
 import tempfile
+import time
 import uuid
 import zipfile
 import zlib
@@ -21,6 +23,8 @@ from pathlib import Path
 
 from newsarchiver import __version__
 from newsarchiver.webarchive.keys import surt_key
+
+_json_string = json.encoder.encode_basestring_ascii  # json.dumps of a str, as it writes it
 
 WACZ_VERSION = "1.1.1"
 SOFTWARE = f"newsarchiver {__version__}"
@@ -90,18 +94,63 @@ def _digest(data: bytes) -> str:
     return "sha1:" + base64.b32encode(hashlib.sha1(data).digest()).decode()  # noqa: S324
 
 
-def _record(fields: list[tuple[str, str]], block: bytes) -> bytes:
-    """One WARC/1.1 record: its header fields, ``Content-Length`` and the block."""
+def _record(fields: list[tuple[str, str]], block: list[bytes]) -> list[bytes]:
+    """One WARC/1.1 record as pieces: its header fields, ``Content-Length``, the block."""
     head = "".join(f"{name}: {value}\r\n" for name, value in fields)
-    return f"WARC/1.1\r\n{head}Content-Length: {len(block)}\r\n\r\n".encode() + block + b"\r\n\r\n"
+    size = sum(map(len, block))
+    return [f"WARC/1.1\r\n{head}Content-Length: {size}\r\n\r\n".encode(), *block, b"\r\n\r\n"]
+
+
+# A gzip member with no compression: header (no name, no time), the data in
+# stored deflate blocks, then its CRC-32 and length. Built here, so a record's
+# pieces are written as they are: zlib.compress would need them joined (a copy
+# of each body) and sets up a compressor (its window and tables) for each record.
+_GZIP_HEADER = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xff"
+_STORED_MAX = 0xFFFF
+
+
+def _stored_member(pieces: list[bytes]) -> list[bytes]:
+    size = sum(map(len, pieces))
+    crc = 0
+    for piece in pieces:
+        crc = zlib.crc32(piece, crc)
+    trailer = struct.pack("<II", crc, size & 0xFFFFFFFF)
+    if size <= _STORED_MAX:
+        return [_GZIP_HEADER, struct.pack("<BHH", 1, size, size ^ 0xFFFF), *pieces, trailer]
+    data = memoryview(b"".join(pieces))  # a large record (an image): blocks of 64 KB
+    out = [_GZIP_HEADER]
+    for start in range(0, size, _STORED_MAX):
+        chunk = data[start : start + _STORED_MAX]
+        final = 1 if start + _STORED_MAX >= size else 0
+        out += [struct.pack("<BHH", final, len(chunk), len(chunk) ^ 0xFFFF), chunk]
+    out.append(trailer)
+    return out
+
+
+class _Dates:
+    """WARC-Date and CDX timestamps of a time, computed once per second."""
+
+    def __init__(self) -> None:
+        self.second = -1
+        self.warc = self.cdx = ""
+
+    def of(self, when: float) -> tuple[str, str]:
+        second = int(when)
+        if second != self.second:
+            moment = datetime.fromtimestamp(second, timezone.utc)
+            self.second = second
+            self.warc = f"{moment:%Y-%m-%dT%H:%M:%SZ}"
+            self.cdx = f"{moment:%Y%m%d%H%M%S}"
+        return self.warc, self.cdx
 
 
 class WarcSpool:
     """WARC records of one run, their index and pages, in a folder beside the WACZ.
 
     Each record is one gzip member, compressed at ``level`` (default 0: stored,
-    no compression: zlib at level 1 costs a crawl 0.15 ms an article, which a
-    crawl at full speed cannot afford; 1 halves the WARC's size).
+    no compression, the member built here from the record's pieces: zlib at
+    level 1 costs a crawl 0.15 ms an article, which a crawl at full speed cannot
+    afford; 1 halves the WARC's size).
     """
 
     def __init__(self, target: Path, started: datetime, level: int = 0) -> None:
@@ -125,13 +174,15 @@ class WarcSpool:
         self._ids = itertools.count()
         self._id_prefix = str(uuid.uuid4())[:-8]
         self.size = 0
-        # (url, timestamp, fields, offset, length) of each response written, until sorted
+        # (url, CDX timestamp, mime, status, digest, offset, length) of each response
+        # written, until sorted
+        self._dates = _Dates()
         self.index: list[tuple] = []
         self.runs: list[Path] = []  # sorted index runs on disk
         self.pages = 0
         self.records = 0
         info = f"software: {SOFTWARE}\r\nformat: WARC File Format 1.1\r\n".encode()
-        self._write((
+        self._write(
             _record(
                 [
                     ("WARC-Type", "warcinfo"),
@@ -140,19 +191,24 @@ class WarcSpool:
                     ("WARC-Filename", self.name),
                     ("Content-Type", "application/warc-fields"),
                 ],
-                info,
-            ),
-            None,
-        ))  # fmt: skip
+                [info],
+            )
+        )
 
-    def _write(self, item: tuple[bytes, tuple | None]) -> None:
-        """A record as one gzip member; where it went, for the index."""
-        record, entry = item
-        member = zlib.compress(record, self.level, wbits=31)
-        self.file.write(member)
+    def _write(self, record: list[bytes], entry: tuple | None = None) -> None:
+        """A record as one gzip member; where it went (``entry``), for the index."""
+        if self.level:
+            member = zlib.compress(b"".join(record), self.level, wbits=31)
+            self.file.write(member)
+            length = len(member)
+        else:
+            length = 0
+            for piece in _stored_member(record):
+                self.file.write(piece)
+                length += len(piece)
         if entry is not None:
-            self.index.append((*entry, self.size, len(member)))
-        self.size += len(member)
+            self.index.append((*entry, self.size, length))
+        self.size += length
         if len(self.index) >= SORT_RUN:
             self._sort_run()
 
@@ -162,54 +218,49 @@ class WarcSpool:
         status: int,
         headers: Iterable[tuple[bytes, bytes]],
         body: bytes,
-        fetched: datetime | None = None,
+        fetched: float | None = None,
     ) -> None:
-        """One HTTP response, its body as it came over the wire (still content-encoded)."""
+        """One HTTP response, its body as it came over the wire (still content-encoded).
+
+        ``fetched``: when it came (seconds since the epoch); now if not given.
+        """
         lines = [f"HTTP/1.1 {status} {responses.get(status, 'Unknown')}\r\n".encode()]
         mime = ""
         for name, value in headers:
-            if name.lower() in _TRANSFER or _UNSAFE.search(name + value):
+            lower = name.lower()
+            if lower in _TRANSFER or _UNSAFE.search(name) or _UNSAFE.search(value):
                 continue
-            if name.lower() == b"content-type":
+            if lower == b"content-type":
                 mime = value.decode("latin-1").split(";")[0].strip().lower()
-            lines.append(name + b": " + value + b"\r\n")
-        lines.append(f"Content-Length: {len(body)}\r\n\r\n".encode())
-        block = b"".join(lines) + body
-        when = fetched or datetime.now(timezone.utc)
+            lines.append(b"%s: %s\r\n" % (name, value))
+        lines.append(b"Content-Length: %d\r\n\r\n" % len(body))
+        warc_date, cdx_date = self._dates.of(time.time() if fetched is None else fetched)
         payload = _digest(body)
-        target = _UNSAFE.sub(b"", url.encode("utf-8")).decode("utf-8")
+        target = url.replace("\r", "").replace("\n", "")
         record = _record(
             [
                 ("WARC-Type", "response"),
                 ("WARC-Record-ID", f"<urn:uuid:{self._id()}>"),
-                ("WARC-Date", when.strftime("%Y-%m-%dT%H:%M:%SZ")),
+                ("WARC-Date", warc_date),
                 ("WARC-Target-URI", target),
                 ("WARC-Payload-Digest", payload),
                 ("Content-Type", "application/http; msgtype=response"),
             ],
-            block,
+            [b"".join(lines), body],
         )
-        self._write((record, (target, when, mime or "unk", status, payload)))
+        self._write(record, (target, cdx_date, mime or "unk", status, payload))
         self.records += 1
 
     def _id(self) -> str:
         return f"{self._id_prefix}{next(self._ids) & 0xFFFFFFFF:08x}"
 
     def _sort_run(self) -> None:
+        # CDXJ lines, their JSON as json.dumps writes it (strings through its own encoder).
+        name = _json_string(self.name)
         lines = sorted(
-            f"{surt_key(url)} {when:%Y%m%d%H%M%S} "
-            + json.dumps(
-                {
-                    "url": url,
-                    "mime": mime,
-                    "status": str(status),
-                    "digest": digest,
-                    "length": str(length),
-                    "offset": str(offset),
-                    "filename": self.name,
-                }
-            )  # fmt: skip
-            + "\n"
+            f'{surt_key(url)} {when} {{"url": {_json_string(url)}, "mime": {_json_string(mime)}, '
+            f'"status": "{status}", "digest": "{digest}", "length": "{length}", '
+            f'"offset": "{offset}", "filename": {name}}}\n'
             for url, when, mime, status, digest, offset, length in self.index
         )
         run = self.folder / f"index-{len(self.runs)}.cdx"
@@ -217,11 +268,13 @@ class WarcSpool:
         self.runs.append(run)
         self.index.clear()
 
-    def add_page(self, url: str, title: str, share_url: str, code: str, when=None) -> None:
-        """The article a run archived from ``url`` (a response already added)."""
-        when = when or datetime.now(timezone.utc)
+    def add_page(
+        self, url: str, title: str, share_url: str, code: str, when: float | None = None
+    ) -> None:
+        """The article a run archived from ``url`` (a response already added) at ``when``."""
+        stamp = self._dates.of(time.time() if when is None else when)[0]
         page = {
-            "id": self._id(), "url": url, "title": title, "ts": f"{when:%Y-%m-%dT%H:%M:%SZ}",
+            "id": self._id(), "url": url, "title": title, "ts": stamp,
             "newsarchiver": {"share_url": share_url, "code": code},
         }  # fmt: skip
         self.pages_file.write(json.dumps(page, ensure_ascii=False) + "\n")
