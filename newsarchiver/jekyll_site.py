@@ -25,9 +25,11 @@ plugins:
   - jekyll-feed
   - jekyll-seo-tag
 # Rotated posts stay out of the build: rotation exists to keep builds fast.
+# Web archives (--wacz) kept in the blog's folder are not published either.
 exclude:
   - old_post
   - .newsarchiver-tmp
+  - "*.wacz"
   - Gemfile
   - Gemfile.lock
   - vendor

@@ -313,14 +313,20 @@ def test_pywb_replays_the_archived_share_page_and_data(tmp_path):
 
 
 @pytest.mark.jekyll
-def test_kept_images_are_in_the_built_blog(tmp_path):
+def test_kept_images_are_in_the_built_blog_and_web_archives_are_not(tmp_path):
+    """Images kept with --images are served by the blog; a WACZ kept in the blog's
+    folder (a file or a folder of them) stays out of the built site."""
     from tests.test_jekyll import jekyll_build
 
     blog = tmp_path / "blog"
     assert run_cli("init-site", str(blog)).code == 0
+    (blog / "wacz").mkdir()
     with SampleSite([IMAGE_ARTICLE]) as site:
-        assert run_cli("crawl", *site.share_urls(), "-o", str(blog), "--images").code == 0
+        args = ("-o", str(blog), "--images")
+        assert run_cli("crawl", *site.share_urls(), *args, "--wacz", str(blog / "a.wacz")).code == 0
+        assert run_cli("crawl", *site.share_urls(), *args, "--refresh", "--wacz", str(blog / "wacz")).code == 0
     built = jekyll_build(blog)
+    assert not list(built.rglob("*.wacz")) and not (built / "wacz").exists()
     html = next(built.rglob("NW202205242385500011*.html")).read_text("utf-8")
     names = [p.name for p in (blog / "assets" / "img").iterdir()]
     assert names
