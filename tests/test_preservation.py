@@ -257,6 +257,18 @@ def test_bad_web_archives_are_refused_before_anything_is_fetched(site, tmp_path)
     assert result.code == 4
     assert str(not_zip) in result.stderr and "not a WACZ" in result.stderr
     assert not_zip.read_text() == "my notes"
+    # A zip, even one named .wacz, that newsarchiver did not write: not added to.
+    import zipfile
+
+    foreign = tmp_path / "photos.wacz"
+    with zipfile.ZipFile(foreign, "w") as archive:
+        archive.writestr("datapackage.json", "{}")
+        archive.writestr("holiday.jpg", b"\xff\xd8")
+    before = foreign.read_bytes()
+    result = run_cli("crawl", *site.share_urls(), "-o", str(tmp_path / "o"), "--wacz", str(foreign))
+    assert result.code == 4
+    assert str(foreign) in result.stderr and "not a WACZ newsarchiver wrote" in result.stderr
+    assert foreign.read_bytes() == before
     assert sum(site.requests.values()) == 0
     result = run_cli("rebuild", "--from", str(tmp_path / "none.wacz"), "-o", str(tmp_path / "o"))
     assert result.code == 2 and "no such web archive" in result.stderr
