@@ -1,6 +1,7 @@
 """newsarchiver's benchmark: the pipeline's cost against bare Scrapy.
 
-    python3 benchmarks/bench.py                          # N=3000, concurrency 32, 5 pairs
+    python3 benchmarks/bench.py                          # N=3000, concurrency 32, 7 pairs
+    python3 benchmarks/bench.py --wacz --same-core       # e2e and bare at once on one core
     python3 benchmarks/bench.py --memory 2000,20000,100000
     python3 benchmarks/bench.py --profile                # where the CPU goes, per stage
 
@@ -46,23 +47,36 @@ CHILD_ENV = {
 
 
 class Run:
-    """One child process: wall seconds, CPU seconds, peak RSS in MB."""
+    """One child process: wall seconds, CPU seconds, peak RSS in MB.
 
-    def __init__(self, args: list[str], cwd: Path | None = None) -> None:
-        started = time.perf_counter()
-        proc = subprocess.Popen(
+    ``cpu``: pin it to that CPU. ``wait=False`` starts it; ``finish()`` waits for it.
+    """
+
+    def __init__(
+        self, args: list[str], cwd: Path | None = None, cpu: int | None = None, wait: bool = True
+    ) -> None:
+        self.started = time.perf_counter()
+        self.proc = subprocess.Popen(
             args,
             env=CHILD_ENV,
             cwd=cwd,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
+            preexec_fn=None if cpu is None else (lambda: os.sched_setaffinity(0, {cpu})),
         )
-        _, status, usage = os.wait4(proc.pid, 0)
-        self.seconds = time.perf_counter() - started
+        if wait:
+            self.finish()
+
+    def finish(self) -> Run:
+        # stderr is read after the exit: the runs print at most a few lines with -q.
+        _, status, usage = os.wait4(self.proc.pid, 0)
+        self.seconds = time.perf_counter() - self.started
         self.cpu = usage.ru_utime + usage.ru_stime
         self.rss = usage.ru_maxrss / 1024
         self.code = os.waitstatus_to_exitcode(status)
-        self.error = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
+        stderr = self.proc.stderr
+        self.error = stderr.read().decode(errors="replace") if stderr else ""
+        return self
 
 
 def e2e_args(urls: Path, output: Path, concurrency: int, wacz: Path | None = None) -> list[str]:
@@ -103,42 +117,63 @@ class Bench:
         if written is not None and written != self.count:
             self.problems.append(f"{what}: {written} posts written of {self.count}")
 
-    def e2e(self) -> Run:
-        output = self.work / "out"
-        before = self.server.requests()
+    def e2e_args(self) -> list[str]:
         wacz = self.work / "run.wacz" if self.wacz else None
-        run = Run(e2e_args(self.urls, output, self.concurrency, wacz))
+        return e2e_args(self.urls, self.work / "out", self.concurrency, wacz)
+
+    def e2e_done(self, run: Run, requests: int | None) -> None:
+        """Checks an e2e run's output (and its requests, when they are its own)."""
+        output = self.work / "out"
         written = len(os.listdir(output / "_posts")) if (output / "_posts").is_dir() else 0
-        self.check("e2e", run, self.server.requests() - before, written)
-        if wacz:
+        self.check("e2e", run, self.count if requests is None else requests, written)
+        if self.wacz:
+            wacz = self.work / "run.wacz"
             kept = _pages_in(wacz)
             if kept != self.count:
                 self.problems.append(f"e2e: {kept} articles in the WACZ of {self.count}")
             wacz.unlink(missing_ok=True)
         shutil.rmtree(output, ignore_errors=True)
+
+    def e2e(self) -> Run:
+        before = self.server.requests()
+        run = Run(self.e2e_args())
+        self.e2e_done(run, self.server.requests() - before)
         return run
+
+    def bare_args(self) -> list[str]:
+        return [
+            sys.executable,
+            "-m",
+            "scrapy",
+            "runspider",
+            str(self.bare_spider),
+            "-a",
+            f"input={self.urls}",
+            "-s",
+            f"CONCURRENT_REQUESTS={self.concurrency}",
+            "-s",
+            f"CONCURRENT_REQUESTS_PER_DOMAIN={self.concurrency}",
+        ]
 
     def bare(self) -> Run:
         before = self.server.requests()
         # Run outside the project folder, so Scrapy's defaults apply, not ours.
-        run = Run(
-            [
-                sys.executable,
-                "-m",
-                "scrapy",
-                "runspider",
-                str(self.bare_spider),
-                "-a",
-                f"input={self.urls}",
-                "-s",
-                f"CONCURRENT_REQUESTS={self.concurrency}",
-                "-s",
-                f"CONCURRENT_REQUESTS_PER_DOMAIN={self.concurrency}",
-            ],
-            cwd=self.work,
-        )
+        run = Run(self.bare_args(), cwd=self.work)
         self.check("bare", run, self.server.requests() - before)
         return run
+
+    def same_core(self, cpu: int) -> tuple[Run, Run]:
+        """e2e and bare at once, both pinned to ``cpu``: the machine's drift hits both alike."""
+        before = self.server.requests()
+        e2e = Run(self.e2e_args(), cpu=cpu, wait=False)
+        bare = Run(self.bare_args(), cwd=self.work, cpu=cpu, wait=False)
+        e2e.finish(), bare.finish()
+        asked = self.server.requests() - before
+        if asked != 2 * self.count:
+            self.problems.append(f"same core: {asked} requests for 2 x {self.count} articles")
+        self.e2e_done(e2e, None)
+        self.check("bare", bare, self.count)
+        return e2e, bare
 
 
 def _pages_in(wacz: Path) -> int:
@@ -195,13 +230,28 @@ def pairs(bench: Bench, count: int) -> None:
     )
 
 
+def same_core(bench: Bench, count: int) -> None:
+    """CPU of e2e against bare, run at once on one core, ``count`` times."""
+    cpu = max(os.sched_getaffinity(0))
+    print(f"{'round':>5}  {'e2e CPU':>8} {'bare CPU':>8} {'CPU':>5}")
+    ratios = []
+    for number in range(1, count + 1):
+        e2e, bare = bench.same_core(cpu)
+        ratios.append(bare.cpu / e2e.cpu)
+        print(f"{number:>5}  {e2e.cpu:7.2f}s {bare.cpu:7.2f}s {ratios[-1]:5.2f}", flush=True)
+    print(
+        f"median bare/e2e CPU on one shared core: {statistics.median(ratios):.2f} "
+        f"(both runs slowed alike by sharing it; a cross-check of the pairs' CPU ratio)"
+    )
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--articles", "-n", type=int, default=3000, help="N (default 3000)")
     parser.add_argument("--concurrency", type=int, default=32, help="for both runs (default 32)")
-    parser.add_argument("--pairs", type=int, default=5, help="interleaved pairs (default 5)")
+    parser.add_argument("--pairs", type=int, default=7, help="interleaved pairs (default 7)")
     parser.add_argument(
         "--memory",
         metavar="N,N,...",
@@ -212,6 +262,11 @@ def main() -> int:
     )
     parser.add_argument(
         "--wacz", action="store_true", help="the e2e runs keep a web archive (crawl --wacz)"
+    )
+    parser.add_argument(
+        "--same-core",
+        action="store_true",
+        help="instead of pairs: e2e and bare at once on one core, --pairs times (CPU ratio)",
     )
     parser.add_argument(
         "--python-origin", action="store_true", help="serve from the Python sample site"
@@ -253,9 +308,10 @@ def main() -> int:
                 )
             else:
                 wacz = "; e2e with --wacz" if opts.wacz else ""
-                print(f"N = {opts.articles}, {opts.pairs} interleaved pairs{wacz}")
+                how = "rounds on one shared core" if opts.same_core else "interleaved pairs"
+                print(f"N = {opts.articles}, {opts.pairs} {how}{wacz}")
                 bench.write_urls(server.codes(opts.articles))
-                pairs(bench, opts.pairs)
+                (same_core if opts.same_core else pairs)(bench, opts.pairs)
             if server.cpu():
                 print(f"origin CPU: {server.cpu() - started_cpu:.2f} s in all")
     for problem in bench.problems:

@@ -35,6 +35,14 @@ def test_pairs_against_nginx_count_every_article_once():
     assert "one request per article in every run" in run.stdout
 
 
+@pytest.mark.nginx
+def test_same_core_rounds_check_both_runs_counts():
+    run = bench("--articles", "40", "--pairs", "1", "--concurrency", "8", "--same-core", "--wacz")
+    assert run.returncode == 0, run.stderr
+    assert "rounds on one shared core; e2e with --wacz" in run.stdout
+    assert "median bare/e2e CPU on one shared core" in run.stdout
+
+
 def test_python_origin_fallback_and_memory_mode():
     run = bench("--python-origin", "--memory", "20,30", "--concurrency", "4")
     assert run.returncode == 0, run.stderr
@@ -68,3 +76,11 @@ def test_a_run_that_fetched_less_fails_the_benchmark(tmp_path, origin):
     )  # fmt: skip
     assert run.returncode == 1
     assert "bare: 0 requests for 10 articles" in run.stderr
+    if not origin:  # and run at once with e2e on one core: the total is short
+        run = subprocess.run(
+            [sys.executable, str(ROOT / "benchmarks" / "bench.py"), "--same-core",
+             "--articles", "10", "--pairs", "1", "--bare-spider", str(empty)],
+            capture_output=True, text=True, timeout=300,
+        )  # fmt: skip
+        assert run.returncode == 1
+        assert "same core: 10 requests for 2 x 10 articles" in run.stderr
