@@ -13,6 +13,7 @@ import hashlib
 import html
 import mimetypes
 import re
+from functools import cached_property
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
@@ -87,7 +88,17 @@ class ImageKeeper(FilesPipeline):
         pipeline.max_size = settings.getint(
             "NEWSARCHIVER_IMAGE_MAX_SIZE", defaults.NEWSARCHIVER_IMAGE_MAX_SIZE
         )
+        pipeline.give_up_after = settings.getint(
+            "NEWSARCHIVER_GIVE_UP_AFTER", defaults.NEWSARCHIVER_GIVE_UP_AFTER
+        )
         return pipeline
+
+    @cached_property
+    def owed(self):
+        """The archive's articles still owed images: a failure is noted for later runs."""
+        from newsarchiver.extensions import ArchiveFolder
+
+        return ArchiveFolder.of(self.crawler).archive.owed_images(self.give_up_after)
 
     def get_media_requests(self, item, info) -> list[Request]:
         sources = self.sources[id(item)] = image_sources(item.body, item.url)
@@ -126,13 +137,23 @@ class ImageKeeper(FilesPipeline):
         sources = self.sources.pop(id(item))
         urls = list(dict.fromkeys(url for _, _, url in sources))
         kept: dict[str, str] = {}
+        failed: list[tuple[str, str]] = []
         for url, (ok, value) in zip(urls, results, strict=True):
             if ok and "path" in value:
                 kept[url] = f"/{IMAGES}/{value['path']}"
-                continue
-            reason = value.get("refused") if ok else _reason(value)
+            else:
+                failed.append((url, value.get("refused") if ok else _reason(value)))
+        # Later runs given the article fetch it again, until its images are kept
+        # or it has failed NEWSARCHIVER_GIVE_UP_AFTER runs (this one says so).
+        last_try = self.owed.failed(item.code) if failed else False
+        if not failed:
+            self.owed.kept(item.code)
+        for url, reason in failed:
             self.crawler.signals.send_catch_log(
-                signals.image_failed, url=item.url, image=url, reason=reason
+                signals.image_failed,
+                url=item.url,
+                image=url,
+                reason=f"{reason}; not tried again" if last_try else reason,
             )
         if kept:
             self.crawler.stats.inc_value("newsarchiver/images_kept", len(kept))

@@ -88,9 +88,10 @@ class WaczRecorder:
         """A response as downloaded: an image's is written now, an article's held."""
         if self.spool is None:
             return
+        # (url, status, headers, body as it came, when it came: the record's WARC-Date)
         fetched = (
             response.url, response.status, list(response.headers.items()), response.body, time(),
-        )  # fmt: skip (when it came: the record's WARC-Date)
+        )  # fmt: skip
         if request.meta.get(IMAGE_META):
             if response.status == 200:
                 self._write(fetched)

@@ -336,7 +336,12 @@ def test_kept_images_are_in_the_built_blog_and_web_archives_are_not(tmp_path):
     with SampleSite([IMAGE_ARTICLE]) as site:
         args = ("-o", str(blog), "--images")
         assert run_cli("crawl", *site.share_urls(), *args, "--wacz", str(blog / "a.wacz")).code == 0
-        assert run_cli("crawl", *site.share_urls(), *args, "--refresh", "--wacz", str(blog / "wacz")).code == 0
+        assert (
+            run_cli(
+                "crawl", *site.share_urls(), *args, "--refresh", "--wacz", str(blog / "wacz")
+            ).code
+            == 0
+        )
     built = jekyll_build(blog)
     assert not list(built.rglob("*.wacz")) and not (built / "wacz").exists()
     html = next(built.rglob("NW202205242385500011*.html")).read_text("utf-8")
@@ -464,3 +469,44 @@ def test_records_of_every_size_read_back_whole(tmp_path, level):
         }
     assert read == bodies
     spool.discard()
+
+
+def test_an_image_not_kept_is_tried_again_by_later_runs_until_kept_or_given_up(tmp_path):
+    """A run given an article whose images an earlier --images run could not keep
+    fetches it again (not skipped as archived): a passing failure is mended, one
+    that lasts is given up after NEWSARCHIVER_GIVE_UP_AFTER runs."""
+    flaky = SampleArticle(
+        code="NW202205242385500021", title="一时失败", showtime="2022-05-24 10:00:00",
+        medianame="证券时报", text='<p>图：<img src="/img/chart.png"></p>',
+    )  # fmt: skip
+    lost = SampleArticle(
+        code="NW202205242385500022", title="一直失败", showtime="2022-05-24 11:00:00",
+        medianame="证券时报", text='<p>图：<img src="/img/gone.png"></p>',
+    )  # fmt: skip
+    out = tmp_path / "blog"
+    args = ("-o", str(out), "-s", "NEWSARCHIVER_GIVE_UP_AFTER=2")
+    flaky_post = "2022-05-24-NW202205242385500021.md"
+    with SampleSite([flaky, lost, ARTICLES[0]], faults={"img:chart.png": ["404"]}) as site:
+        urls = site.share_urls()
+
+        def data_requests() -> list[int]:
+            return [site.requests[f"data:{a.code}"] for a in (flaky, lost, ARTICLES[0])]
+
+        first = run_cli("crawl", *urls, *args, "--images", "-q")
+        assert first.code == 0 and first.stderr.count("IMAGE NOT KEPT") == 2
+        assert 'src="/img/chart.png"' in posts(out)[flaky_post].decode()
+        # Without --images nothing is owed: all three are skipped as archived.
+        assert run_cli("crawl", *urls, *args).code == 0
+        assert data_requests() == [1, 1, 1]
+        second = run_cli("crawl", *urls, *args, "--images", "--report", str(tmp_path / "r.json"))
+        assert second.code == 0
+        assert data_requests() == [2, 2, 1]  # the archived article with its images is skipped
+        kept = posts(out)[flaky_post].decode()
+        assert 'src="/assets/img/' in kept and "/img/chart.png" not in kept
+        assert report(tmp_path / "r.json")["updated"] == [flaky.code]
+        (failure,) = report(tmp_path / "r.json")["images_failed"]
+        assert failure["image"].endswith("/img/gone.png")
+        assert failure["reason"] == "HTTP 404; not tried again"  # its second failing run of 2
+        third = run_cli("crawl", *urls, *args, "--images", "-q")
+        assert third.code == 0 and third.stderr == ""
+        assert data_requests() == [2, 2, 1]

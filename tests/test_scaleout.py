@@ -84,9 +84,7 @@ def test_three_workers_archive_everything_once_like_a_single_crawl(redis_url, tm
         reports = [tmp_path / f"report{n}.json" for n in range(3)]
         waczs = tmp_path / "wacz"  # --wacz FOLDER: each worker writes its own WACZ there
         waczs.mkdir()
-        workers = [
-            start_worker(redis_url, out, report, "--wacz", str(waczs)) for report in reports
-        ]
+        workers = [start_worker(redis_url, out, report, "--wacz", str(waczs)) for report in reports]
         for worker in workers:
             _, err = worker.communicate(timeout=600)
             assert worker.returncode == 0, err

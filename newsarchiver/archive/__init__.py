@@ -29,7 +29,7 @@ from newsarchiver.archive.files import (
     remove_staging_folder,
     remove_stale_temp_files,
 )
-from newsarchiver.archive.index import ArchiveIndex, OwedPages
+from newsarchiver.archive.index import ArchiveIndex, OwedImages, OwedPages
 from newsarchiver.extract import ExtractError, parse_share_url
 
 if TYPE_CHECKING:  # maintenance and post_format are imported when used:
@@ -59,6 +59,7 @@ class Archive:
         self.staging = layout.staging_folder(self.output)
         self._index: ArchiveIndex | None = None
         self._owed: OwedPages | None = None
+        self._owed_images: OwedImages | None = None
 
     @property
     def index(self) -> ArchiveIndex:
@@ -74,17 +75,25 @@ class Archive:
             self._owed = OwedPages(self.output)
         return self._owed
 
+    def owed_images(self, give_up_after: int) -> OwedImages:
+        """Articles archived without all their images, fetched again by --images runs."""
+        if self._owed_images is None:
+            self._owed_images = OwedImages(self.output, give_up_after)
+        return self._owed_images
+
     def admit(
         self,
         url: str,
         seen: set[str] | None = None,
         skip_archived: bool = True,
         kept: Container[str] | None = None,
+        incomplete: Container[str] = (),
     ) -> Admission:
         """Whether ``url`` needs fetching: not when it is no share URL, was ``seen``
         in this run (the code is added to it) or, with ``skip_archived``, is archived
         (and, when ``kept`` is given, in it too: the codes a web archive holds, so a
-        post whose responses were never kept is fetched again)."""
+        post whose responses were never kept is fetched again; and not
+        ``incomplete``: a post still owed its images, with --images)."""
         try:
             base, code = parse_share_url(url)
         except ExtractError as exc:
@@ -93,7 +102,12 @@ class Archive:
             if code in seen:
                 return Admission(url, "duplicate", base, code)
             seen.add(code)
-        if skip_archived and code in self.index and (kept is None or code in kept):
+        if (
+            skip_archived
+            and code in self.index
+            and (kept is None or code in kept)
+            and code not in incomplete
+        ):
             return Admission(url, "archived", base, code)
         return Admission(url, "fetch", base, code)
 

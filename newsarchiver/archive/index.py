@@ -10,7 +10,7 @@ import os
 from pathlib import Path
 
 from newsarchiver.archive.files import atomic_write
-from newsarchiver.archive.layout import OLD_POSTS, POSTS, owed_pages, parse_post_name
+from newsarchiver.archive.layout import OLD_POSTS, POSTS, owed_images, owed_pages, parse_post_name
 
 
 class ArchiveIndex:
@@ -86,3 +86,45 @@ class OwedPages:
                 self.path.unlink(missing_ok=True)
         except OSError:
             pass  # the page is reported as failed; nothing more can be done here
+
+
+class OwedImages:
+    """Articles archived without all their body images (``STATE/images-owed.json``):
+    code -> how many runs with --images have failed to keep them.
+
+    A later run with --images that is given such an article fetches it again
+    (it is not skipped as archived) until its images are kept, or until it has
+    failed ``give_up_after`` runs.
+    """
+
+    def __init__(self, output: Path, give_up_after: int) -> None:
+        self.path = owed_images(output)
+        self.give_up_after = give_up_after
+        try:
+            runs = json.loads(self.path.read_bytes())
+            self.runs: dict[str, int] = {str(k): int(v) for k, v in dict(runs).items()}
+        except (OSError, ValueError, TypeError):
+            self.runs = {}
+
+    def __contains__(self, code: object) -> bool:
+        """Whether ``code`` is still owed its images (not given up)."""
+        return 0 < self.runs.get(code, 0) < self.give_up_after  # type: ignore[arg-type]
+
+    def failed(self, code: str) -> bool:
+        """One more run failed to keep ``code``'s images; True when that was the last try."""
+        self.runs[code] = self.runs.get(code, 0) + 1
+        self._save()
+        return self.runs[code] >= self.give_up_after
+
+    def kept(self, code: str) -> None:
+        if self.runs.pop(code, None) is not None:
+            self._save()
+
+    def _save(self) -> None:
+        try:
+            if self.runs:
+                atomic_write(self.path, json.dumps(self.runs).encode())
+            else:
+                self.path.unlink(missing_ok=True)
+        except OSError:
+            pass  # the images are reported as not kept; a later --refresh run retries them

@@ -82,3 +82,8 @@ def discovery_state(output: Path, listing: str) -> Path:
 def owed_pages(output: Path) -> Path:
     """Category pages a run could not write, for the next run."""
     return output / STATE / "category-pages.json"
+
+
+def owed_images(output: Path) -> Path:
+    """Articles whose body images a run with --images could not keep, for later runs."""
+    return output / STATE / "images-owed.json"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 import sys
-from collections.abc import AsyncIterator, Iterable, Iterator
+from collections.abc import AsyncIterator, Container, Iterable, Iterator
 from functools import cached_property
 from urllib.parse import parse_qs, urlsplit
 
@@ -130,6 +130,14 @@ class ShareSpider(scrapy.Spider):
         recorder = self.crawler.get_extension(WaczRecorder)
         return recorder.kept if recorder is not None else None
 
+    @cached_property
+    def incomplete(self) -> Container[str]:
+        """With --images: archived articles still owed their images (fetched again)."""
+        settings = self.crawler.settings
+        if not settings.getbool("NEWSARCHIVER_IMAGES"):
+            return ()
+        return self.archive.owed_images(settings.getint("NEWSARCHIVER_GIVE_UP_AFTER"))
+
     def archived(self) -> ArchiveIndex | None:
         """The index to skip archived articles by; None on refresh."""
         return None if self.refresh else self.archive.index
@@ -140,9 +148,9 @@ class ShareSpider(scrapy.Spider):
         ``again``: asked for again after an earlier run, past a job folder's dupefilter.
         """
         admit, send = self.archive.admit, self.crawler.signals.send_catch_log
-        skip_archived, kept = not self.refresh, self.kept
+        skip_archived, kept, incomplete = not self.refresh, self.kept, self.incomplete
         for url in urls:
-            admitted = admit(url, self._codes, skip_archived, kept)
+            admitted = admit(url, self._codes, skip_archived, kept, incomplete)
             if admitted.verdict == "fetch":
                 send(signals.article_requested, url=url, code=admitted.code)
                 yield self.data_request(admitted.base, admitted.code, url, again)
