@@ -69,6 +69,9 @@ class ArchiveFolder:
             Archive(
                 Path(settings.get("NEWSARCHIVER_OUTPUT")),
                 fsync=settings.getbool("NEWSARCHIVER_FSYNC", defaults.NEWSARCHIVER_FSYNC),
+                give_up_after=settings.getint(
+                    "NEWSARCHIVER_GIVE_UP_AFTER", defaults.NEWSARCHIVER_GIVE_UP_AFTER
+                ),
             )
         )
 

@@ -88,9 +88,6 @@ class ImageKeeper(FilesPipeline):
         pipeline.max_size = settings.getint(
             "NEWSARCHIVER_IMAGE_MAX_SIZE", defaults.NEWSARCHIVER_IMAGE_MAX_SIZE
         )
-        pipeline.give_up_after = settings.getint(
-            "NEWSARCHIVER_GIVE_UP_AFTER", defaults.NEWSARCHIVER_GIVE_UP_AFTER
-        )
         return pipeline
 
     @cached_property
@@ -98,7 +95,7 @@ class ImageKeeper(FilesPipeline):
         """The archive's articles still owed images: a failure is noted for later runs."""
         from newsarchiver.extensions import ArchiveFolder
 
-        return ArchiveFolder.of(self.crawler).archive.owed_images(self.give_up_after)
+        return ArchiveFolder.of(self.crawler).archive.owed_images
 
     def get_media_requests(self, item, info) -> list[Request]:
         sources = self.sources[id(item)] = image_sources(item.body, item.url)

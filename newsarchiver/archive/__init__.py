@@ -16,7 +16,7 @@ Nothing here knows of Scrapy.
 
 from __future__ import annotations
 
-from collections.abc import Container
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -53,9 +53,10 @@ class Admission:
 class Archive:
     """One archive folder (``output``): its posts, category pages and state."""
 
-    def __init__(self, output: Path | str, fsync: bool = True) -> None:
+    def __init__(self, output: Path | str, fsync: bool = True, give_up_after: int = 10) -> None:
         self.output = Path(output)
         self.fsync = fsync
+        self.give_up_after = give_up_after  # runs an article may fail to get its images
         self.staging = layout.staging_folder(self.output)
         self._index: ArchiveIndex | None = None
         self._owed: OwedPages | None = None
@@ -75,10 +76,11 @@ class Archive:
             self._owed = OwedPages(self.output)
         return self._owed
 
-    def owed_images(self, give_up_after: int) -> OwedImages:
+    @property
+    def owed_images(self) -> OwedImages:
         """Articles archived without all their images, fetched again by --images runs."""
         if self._owed_images is None:
-            self._owed_images = OwedImages(self.output, give_up_after)
+            self._owed_images = OwedImages(self.output, self.give_up_after)
         return self._owed_images
 
     def admit(
@@ -86,14 +88,13 @@ class Archive:
         url: str,
         seen: set[str] | None = None,
         skip_archived: bool = True,
-        kept: Container[str] | None = None,
-        incomplete: Container[str] = (),
+        finished: Callable[[str], bool] | None = None,
     ) -> Admission:
         """Whether ``url`` needs fetching: not when it is no share URL, was ``seen``
         in this run (the code is added to it) or, with ``skip_archived``, is archived
-        (and, when ``kept`` is given, in it too: the codes a web archive holds, so a
-        post whose responses were never kept is fetched again; and not
-        ``incomplete``: a post still owed its images, with --images)."""
+        and ``finished`` (when given) says nothing is owed for it: the run's other
+        keepers (a web archive that does not hold it yet, images not kept) have it
+        fetched again."""
         try:
             base, code = parse_share_url(url)
         except ExtractError as exc:
@@ -102,12 +103,7 @@ class Archive:
             if code in seen:
                 return Admission(url, "duplicate", base, code)
             seen.add(code)
-        if (
-            skip_archived
-            and code in self.index
-            and (kept is None or code in kept)
-            and code not in incomplete
-        ):
+        if skip_archived and code in self.index and (finished is None or finished(code)):
             return Admission(url, "archived", base, code)
         return Admission(url, "fetch", base, code)
 

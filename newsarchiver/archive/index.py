@@ -58,16 +58,39 @@ class ArchiveIndex:
         self._paths[code] = str(path.relative_to(self.folder))
 
 
-class OwedPages:
+class _Ledger:
+    """A small JSON object in the state folder, rewritten whole (atomically) on each
+    change and removed when empty. A ledger that cannot be written is left as it
+    was: what it would have recorded is reported by the run that failed."""
+
+    def __init__(self, path: Path, entries: dict) -> None:
+        self.path = path
+        self.entries = entries
+
+    @staticmethod
+    def read(path: Path) -> dict:
+        try:
+            return dict(json.loads(path.read_bytes()))
+        except (OSError, ValueError, TypeError):
+            return {}
+
+    def _save(self) -> None:
+        try:
+            if self.entries:
+                atomic_write(self.path, json.dumps(self.entries, ensure_ascii=False).encode())
+            else:
+                self.path.unlink(missing_ok=True)
+        except OSError:
+            pass
+
+
+class OwedPages(_Ledger):
     """Category pages a run could not write, kept for the next (``STATE/category-pages.json``)."""
 
     def __init__(self, output: Path) -> None:
-        self.path = owed_pages(output)
-        try:
-            pages = json.loads(self.path.read_bytes())
-            self.pages: dict[str, str] = {str(k): str(v) for k, v in dict(pages).items()}
-        except (OSError, ValueError, TypeError):
-            self.pages = {}
+        path = owed_pages(output)
+        super().__init__(path, {str(k): str(v) for k, v in self.read(path).items()})
+        self.pages: dict[str, str] = self.entries
 
     def owe(self, slug: str, outlet: str) -> None:
         if self.pages.get(slug) != outlet:
@@ -78,17 +101,8 @@ class OwedPages:
         if self.pages.pop(slug, None) is not None:
             self._save()
 
-    def _save(self) -> None:
-        try:
-            if self.pages:
-                atomic_write(self.path, json.dumps(self.pages, ensure_ascii=False).encode())
-            else:
-                self.path.unlink(missing_ok=True)
-        except OSError:
-            pass  # the page is reported as failed; nothing more can be done here
 
-
-class OwedImages:
+class OwedImages(_Ledger):
     """Articles archived without all their body images (``STATE/images-owed.json``):
     code -> how many runs with --images have failed to keep them.
 
@@ -98,13 +112,14 @@ class OwedImages:
     """
 
     def __init__(self, output: Path, give_up_after: int) -> None:
-        self.path = owed_images(output)
-        self.give_up_after = give_up_after
+        path = owed_images(output)
         try:
-            runs = json.loads(self.path.read_bytes())
-            self.runs: dict[str, int] = {str(k): int(v) for k, v in dict(runs).items()}
-        except (OSError, ValueError, TypeError):
-            self.runs = {}
+            runs = {str(k): int(v) for k, v in self.read(path).items()}
+        except (ValueError, TypeError):
+            runs = {}
+        super().__init__(path, runs)
+        self.runs: dict[str, int] = self.entries
+        self.give_up_after = give_up_after
 
     def __contains__(self, code: object) -> bool:
         """Whether ``code`` is still owed its images (not given up)."""
@@ -119,12 +134,3 @@ class OwedImages:
     def kept(self, code: str) -> None:
         if self.runs.pop(code, None) is not None:
             self._save()
-
-    def _save(self) -> None:
-        try:
-            if self.runs:
-                atomic_write(self.path, json.dumps(self.runs).encode())
-            else:
-                self.path.unlink(missing_ok=True)
-        except OSError:
-            pass  # the images are reported as not kept; a later --refresh run retries them

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 import sys
-from collections.abc import AsyncIterator, Container, Iterable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from functools import cached_property
 from urllib.parse import parse_qs, urlsplit
 
@@ -122,21 +122,25 @@ class ShareSpider(scrapy.Spider):
         return ArchiveFolder.of(self.crawler).archive
 
     @cached_property
-    def kept(self) -> set[str] | None:
-        """With --wacz: the codes the web archive holds (an archived post outside it is
-        fetched again, so a killed or failed run's posts reach the next run's WACZ)."""
+    def finished(self) -> Callable[[str], bool] | None:
+        """Whether an archived article has all the run keeps of it, so it is skipped.
+
+        With --wacz, the web archive must hold it (a killed or failed run's posts
+        are fetched again, so they reach the next run's WACZ); with --images, none
+        of its images may be owed. None: an archived article is finished.
+        """
         from newsarchiver.recording import WaczRecorder
 
         recorder = self.crawler.get_extension(WaczRecorder)
-        return recorder.kept if recorder is not None else None
-
-    @cached_property
-    def incomplete(self) -> Container[str]:
-        """With --images: archived articles still owed their images (fetched again)."""
-        settings = self.crawler.settings
-        if not settings.getbool("NEWSARCHIVER_IMAGES"):
-            return ()
-        return self.archive.owed_images(settings.getint("NEWSARCHIVER_GIVE_UP_AFTER"))
+        kept = recorder.kept if recorder is not None else None
+        owed = (
+            self.archive.owed_images
+            if self.crawler.settings.getbool("NEWSARCHIVER_IMAGES")
+            else None
+        )
+        if kept is None and owed is None:
+            return None
+        return lambda code: (kept is None or code in kept) and (owed is None or code not in owed)
 
     def archived(self) -> ArchiveIndex | None:
         """The index to skip archived articles by; None on refresh."""
@@ -148,9 +152,9 @@ class ShareSpider(scrapy.Spider):
         ``again``: asked for again after an earlier run, past a job folder's dupefilter.
         """
         admit, send = self.archive.admit, self.crawler.signals.send_catch_log
-        skip_archived, kept, incomplete = not self.refresh, self.kept, self.incomplete
+        skip_archived, finished = not self.refresh, self.finished
         for url in urls:
-            admitted = admit(url, self._codes, skip_archived, kept, incomplete)
+            admitted = admit(url, self._codes, skip_archived, finished)
             if admitted.verdict == "fetch":
                 send(signals.article_requested, url=url, code=admitted.code)
                 yield self.data_request(admitted.base, admitted.code, url, again)
