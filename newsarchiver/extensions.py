@@ -15,6 +15,20 @@ from newsarchiver.archive.lock import RunLock
 logger = logging.getLogger(__name__)
 
 
+def stop_run(crawler, reason: str) -> None:
+    """Stop the whole run now, with ``reason`` as its fatal error (exit 4): every
+    further article would fail the same way (a full disk). The first reason stays."""
+    stats = crawler.stats
+    if stats.get_value("newsarchiver/fatal"):
+        return
+    stats.set_value("newsarchiver/fatal", reason)
+    logger.error("Stopping: %s", reason)
+    if crawler.engine is not None:
+        from scrapy.utils.defer import deferred_from_coro
+
+        deferred_from_coro(crawler.engine.close_spider_async(reason="disk full"))
+
+
 class FolderLocked(Exception):
     """Another run holds the output folder: this one must not start."""
 

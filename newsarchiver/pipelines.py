@@ -12,7 +12,7 @@ from newsarchiver import settings as defaults
 from newsarchiver import signals
 from newsarchiver.archive import Archive, ArchiveIndex, layout
 from newsarchiver.exporters import JekyllPostExporter
-from newsarchiver.extensions import ArchiveFolder
+from newsarchiver.extensions import ArchiveFolder, stop_run
 from newsarchiver.finish import Unfinished, finish_article
 from newsarchiver.items import Article
 from newsarchiver.jekyll_site import configured_site
@@ -180,11 +180,7 @@ class PostWriter:
 
     def stop(self, reason: str) -> None:
         """Stop the whole run now: every further article would fail the same way."""
-        if self.stats.get_value("newsarchiver/fatal"):
-            return
-        self.stats.set_value("newsarchiver/fatal", reason)
-        logger.error("Stopping: %s", reason)
-        if self.crawler is not None and self.crawler.engine is not None:
-            from scrapy.utils.defer import deferred_from_coro
-
-            deferred_from_coro(self.crawler.engine.close_spider_async(reason="disk full"))
+        if self.crawler is not None:
+            stop_run(self.crawler, reason)
+        elif not self.stats.get_value("newsarchiver/fatal"):  # a writer outside a crawl
+            self.stats.set_value("newsarchiver/fatal", reason)

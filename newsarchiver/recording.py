@@ -26,6 +26,7 @@ from scrapy import signals as scrapy_signals
 from scrapy.exceptions import IgnoreRequest, NotConfigured
 
 from newsarchiver import signals
+from newsarchiver.extensions import stop_run
 from newsarchiver.webarchive import (
     WaczError,
     WarcSpool,
@@ -94,7 +95,7 @@ class WaczRecorder:
         )  # fmt: skip
         if request.meta.get(IMAGE_META):
             if response.status == 200:
-                self._write(fetched)
+                self._spooled(self._write, fetched)
             return
         share_url = request.cb_kwargs.get("url") if "code" in request.cb_kwargs else None
         if share_url:
@@ -113,7 +114,24 @@ class WaczRecorder:
         self.batch.append((fetched, item.title, item.url, item.code))
         self.batch_bytes += sum(len(response[3]) for response in fetched.values())
         if len(self.batch) >= BATCH_ARTICLES or self.batch_bytes >= BATCH_BYTES:
-            self._flush()
+            self._spooled(self._flush)
+
+    def _spooled(self, write, *args) -> None:
+        """``write(*args)`` into the spool; if the spool cannot be written (a full
+        disk), the run stops and leaves the WACZ as it was: a spool that failed
+        part-way would index records where they are not. The next run fetches
+        this run's articles again (they are not in the web archive) and keeps them."""
+        try:
+            write(*args)
+        except OSError as exc:
+            self.spool.discard()
+            self.spool = None
+            self.pending.clear()
+            self.batch.clear()
+            stop_run(
+                self.crawler,
+                f"cannot write the web archive {self.target}: {exc.strerror or exc}",
+            )
 
     def _flush(self) -> None:
         """The batch's responses and pages go into the spool."""
@@ -133,9 +151,14 @@ class WaczRecorder:
         if self.spool is None:
             return
         stats = self.crawler.stats
+        spool = self.spool
         try:
-            self._flush()
-            articles = self.spool.pack(fsync=self.fsync)
+            try:
+                self._flush()
+            except BaseException:
+                spool.discard()  # pack() removes the spool folder; here nothing will
+                raise
+            articles = spool.pack(fsync=self.fsync)
         except Exception as exc:  # noqa: BLE001 (any failure: the run must say it)
             if not isinstance(exc, (OSError, WaczError)):
                 logger.debug("Packing the web archive failed", exc_info=True)

@@ -510,3 +510,34 @@ def test_an_image_not_kept_is_tried_again_by_later_runs_until_kept_or_given_up(t
         third = run_cli("crawl", *urls, *args, "--images", "-q")
         assert third.code == 0 and third.stderr == ""
         assert data_requests() == [2, 2, 1]
+
+
+def test_a_web_archive_that_cannot_be_written_stops_the_run_and_the_next_run_keeps_all(tmp_path):
+    """The spool's file fails part-way (here over RLIMIT_FSIZE, as on a full disk):
+    the run stops at once with exit 4 and a line naming the WACZ, leaves no spool
+    and no WACZ; the next run fetches every article again and keeps them all."""
+    import resource
+
+    def small_files() -> None:  # Python ignores SIGXFSZ: a write past this fails EFBIG
+        resource.setrlimit(resource.RLIMIT_FSIZE, (300_000, 300_000))
+
+    target = tmp_path / "run.wacz"
+    out = tmp_path / "blog"
+    with SampleSite(generated(600)) as site:
+        args = (*site.share_urls(), "-o", str(out), "--wacz", str(target), "-q")
+        stopped = start_cli("crawl", *args, preexec_fn=small_files)
+        _, stderr = stopped.communicate(timeout=120)
+        assert stopped.returncode == 4, stderr
+        assert f"cannot write the web archive {target}" in stderr
+        assert "Traceback" not in stderr
+        first = sum(site.requests.values())
+        assert first < 450  # stopped at its first batch, not at the end of the input
+        assert not target.exists()
+        assert not [p for p in tmp_path.iterdir() if p.name.startswith(".newsarchiver-wacz")]
+        assert run_cli(*("crawl", *args)).code == 0
+        assert sum(site.requests.values()) - first == 600  # the stopped run's posts too
+        assert run_cli(*("crawl", *args)).code == 0
+        assert sum(site.requests.values()) - first == 600  # then nothing is owed
+    valid_wacz(target)
+    codes = sorted(p["newsarchiver"]["code"] for p in pages(target))
+    assert codes == sorted(a.code for a in generated(600)) and len(posts(out)) == 600

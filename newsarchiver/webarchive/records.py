@@ -286,7 +286,12 @@ class WarcSpool:
                 handle.close()
 
     def discard(self) -> None:
-        self.close()
+        """Drop the spool (its unwritten buffer too: closing may fail on a full disk)."""
+        for handle in (self.file, self.pages_file):
+            try:
+                handle.close()
+            except OSError:
+                pass
         shutil.rmtree(self.folder, ignore_errors=True)
 
     def pack(self, fsync: bool = True) -> int:
