@@ -73,6 +73,7 @@ NEWSARCHIVER_OUTPUT = "output"
 NEWSARCHIVER_SHARE_BASE = "http://finews.zning.xyz"
 NEWSARCHIVER_SITE = "//finews.withounder.com"
 NEWSARCHIVER_MAX_PAGES = 20  # listing pages discover reads at most in one run (a budget)
+NEWSARCHIVER_FULL_EVERY = 0  # discover reads each listing whole again every N runs (0: never)
 NEWSARCHIVER_GIVE_UP_AFTER = 10  # runs an article discover listed may fail before it is given up
 NEWSARCHIVER_SOURCE_BASE = ""  # where discovered codes are fetched ("": the listing's host)
 NEWSARCHIVER_BODY_FORMAT = "html"  # or "markdown"

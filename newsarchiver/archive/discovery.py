@@ -53,6 +53,7 @@ No Scrapy here: the spider feeds pages in and reads decisions out.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import stat
@@ -66,7 +67,8 @@ GIVEN_UP_KEPT = 10_000
 ANCHOR = 64  # codes kept at each end of a region and each side of a seam
 MAX_SEAMS = 512  # past this the oldest is dropped and a full re-read is due
 CHECK_PAGES = 3  # pages a seam check may read
-MAX_TRIES = 6  # checks of one seam before a full re-read settles it instead
+MAX_TRIES = 6
+MAX_STALLS = 4  # runs in a row that change nothing before a full re-read  # checks of one seam before a full re-read settles it instead
 _LIMIT = 10**12  # positions and sizes beyond this are a damaged state
 _MAX_STATE_BYTES = 64 * 1024 * 1024
 
@@ -100,9 +102,6 @@ class Seam:
     before: list[str]  # the last codes above the seam
     after: list[str]  # the first codes below it
     at: int  # position of before[-1] when recorded
-    # An earlier check saw before[-1] end a full page: the next one starts below it.
-    above: bool = False
-    size: int = 0  # the page size ``above`` was seen with: only with it does it hold
     tries: int = 0  # checks begun; past MAX_TRIES the whole listing is read again
 
     def as_json(self) -> dict:
@@ -110,8 +109,6 @@ class Seam:
             "before": self.before,
             "after": self.after,
             "at": self.at,
-            "above": self.above,
-            "size": self.size,
             "tries": self.tries,
         }
 
@@ -135,11 +132,22 @@ class ListingState:
     runs: int = 0  # runs since the last full read began
     full_due: bool = False  # a seam could not be checked: read the whole listing again
     seam_turn: bool = False  # with a small budget, runs take turns: the top, the seams
+    # Runs in a row that began with the same regions and seams, not caught up: stuck.
+    stalls: int = 0
+    signature: str = ""
 
     @property
     def complete(self) -> bool:
         """Whether what was read reaches from the top region to the listing's end."""
         return len(self.regions) == 1 and self.regions[0].end
+
+    def where(self) -> str:
+        """What the walk knows of the listing, as one string (to see runs that change nothing)."""
+        # Codes only: positions are estimates, and one that drifts is no progress.
+        regions = [[r.head, r.tail, r.end] for r in self.regions]
+        seams = [[s.before, s.after] for s in self.seams]
+        text = json.dumps([self.page_size, regions, seams], separators=(",", ":"))
+        return hashlib.sha1(text.encode("utf-8")).hexdigest()
 
     def to_retry(self) -> list[str]:
         """Codes an earlier run asked for but never finished, then those that failed."""
@@ -225,8 +233,6 @@ class ListingState:
                     codes(s["before"]),
                     codes(s["after"]),
                     count(s["at"], -1),
-                    flag(s["above"]),
-                    count(s["size"]),
                     count(s["tries"]),
                 )
                 for s in data["seams"]
@@ -237,6 +243,8 @@ class ListingState:
             count(data["runs"]),
             flag(data["full_due"]),
             flag(data["seam_turn"]),
+            count(data["stalls"]),
+            str(data["signature"]),
         )
 
     def save(self, path: Path, fsync: bool = True) -> None:
@@ -253,6 +261,8 @@ class ListingState:
             "runs": self.runs,
             "full_due": self.full_due,
             "seam_turn": self.seam_turn,
+            "stalls": self.stalls,
+            "signature": self.signature,
         }
         text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
         atomic_write(path, text.encode("utf-8"), fsync=fsync)
@@ -341,13 +351,19 @@ class Walk:
         self.seam_pages: list[tuple[int, list[str]]] = []
         state.runs += 1
         full = full_every > 0 and state.runs > full_every
+        signature = state.where()
+        state.stalls = state.stalls + 1 if signature == state.signature else 0
+        state.signature = signature
+        if state.stalls >= MAX_STALLS and not state.complete:
+            full = True  # the last runs changed nothing: start over, reading more
+            state.stalls = 0
         if refresh or full or state.full_due or not state.regions or not paged:
             state.regions.clear()
             state.seams.clear()
             state.full_due = False
             state.runs = 1
             self._top()
-        elif state.complete and state.seams and max_pages <= CHECK_PAGES and state.seam_turn:
+        elif state.complete and state.seams and 1 < max_pages <= CHECK_PAGES and state.seam_turn:
             # Too few pages to read the top and check a seam: runs take turns.
             state.seam_turn = False
             self.caught_up = True
@@ -589,6 +605,14 @@ class Walk:
             # Nothing above it left to look at: from the lowest page looked at, contiguous.
             self._accept_back(None)
             return
+        if self.steps >= CHECK_PAGES:
+            # The tail is not where its position said, by far (a state edited by hand,
+            # a listing cut short): reading it all again is cheaper than looking for it.
+            self.state.full_due = True
+            self.back = {}
+            self.mode = "done"
+            self._advance(None)
+            return
         self.steps += 1
         self._advance(earlier)
 
@@ -650,7 +674,9 @@ class Walk:
         self.state.seams.append(seam)
         if len(self.state.seams) > MAX_SEAMS:
             del self.state.seams[0]
-            self.state.full_due = True
+            # Unchecked, and too many to keep: a full read checks them all at once (not
+            # with one page a run, which would then never catch up).
+            self.state.full_due = self.max_pages > 1
         return seam
 
     def _seam_landed_high(self, page: int, start: int, codes: list[str], frm: int) -> bool:
@@ -698,7 +724,7 @@ class Walk:
             return
         if self.from_top:
             self.caught_up = True
-            self.state.seam_turn = bool(self.state.seams)
+            self.state.seam_turn = bool(self.state.seams) and self.max_pages > 1
             self._verify_next()
         else:
             self._top()
@@ -708,7 +734,8 @@ class Walk:
     def _verify_next(self) -> None:
         """With pages left in the budget, check the next seam."""
         seams = self.state.seams
-        if not seams or self.pages_read >= self.max_pages:
+        if not seams or self.pages_read >= self.max_pages or self.max_pages == 1:
+            # One page a run cannot see two pages of one state of the listing.
             self.seam = None
             self._advance(None)
             return
@@ -721,10 +748,7 @@ class Walk:
             self._advance(None)
             return
         size = self._page_size()
-        if self.seam.size != size:
-            self.seam.above = False
-        at = self.seam.at + 1 if self.seam.above else self.seam.at
-        self.seam_start = max(at, 0) // size + 1
+        self.seam_start = max(self.seam.at, 0) // size + 1
         self._advance(self.seam_start)
 
     def _checked_seam(self, page: int, codes: list[str]) -> None:
@@ -737,8 +761,6 @@ class Walk:
         joined = [code for _, page_codes in self.seam_pages for code in page_codes]
         last_codes = self.seam_pages[-1][1]
         before = _last_of(joined, seam.before)
-        if before is None and seam.above and first == self.seam_start:
-            before = -1  # seen ending the page above, by an earlier check
         after_set = set(seam.after)
         after = next((i for i, code in enumerate(joined) if code in after_set), None)
         # A side below seen above the other: the two runs overlapped there, no gap.
@@ -761,25 +783,6 @@ class Walk:
             self._seam_done(seam)
             return
         self._advance(following)
-
-    def _pause_seam(self) -> None:
-        """Out of budget mid-check: keep what this check saw for the next."""
-        seam, pages = self.seam, self.seam_pages
-        if seam is None or not pages or self.max_pages > 1:
-            # With 2 pages and more a check is made within one run, on one state of the
-            # listing: what a run saw says nothing of the listing the next run reads.
-            return
-        size = self._page_size()
-        joined = [code for _, page_codes in pages for code in page_codes]
-        last, codes = pages[-1]
-        seen_above = seam.above and pages[0][0] == self.seam_start
-        if joined and (_last_of(joined, seam.before) is not None or seen_above):
-            # Read down from its upper side: the seam now lies below what was read.
-            seam.before = joined[-ANCHOR:]
-            # As the next page to read after it, also after a short page (see _append).
-            seam.at, seam.above, seam.size = last * size - 1, True, size
-        elif joined and joined[0] in seam.after:
-            seam.at, seam.above = (pages[0][0] - 1) * size - 1, False
 
     def _seam_done(self, seam: Seam) -> None:
         if seam in self.state.seams:
@@ -805,8 +808,6 @@ class Walk:
             if self.mode == "back":
                 self._give_up_back()
                 return
-            if self.mode == "verify":
-                self._pause_seam()
             # The top still to read (nothing known there), or seams to check,
             # is not work left undone.
             self.out_of_budget = self.mode not in ("verify", "done", "top")

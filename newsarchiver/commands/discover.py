@@ -36,6 +36,14 @@ class Command(SpiderCommand):
             help="listing pages to read at most in this run; the next run goes on from there "
             f"(default: {defaults.NEWSARCHIVER_MAX_PAGES}; setting NEWSARCHIVER_MAX_PAGES)",
         )
+        parser.add_argument(
+            "--full-every",
+            type=positive_int,
+            metavar="N",
+            help="read each listing whole again every N runs (within --max-pages a run), to "
+            "catch articles inserted below the top (default: never; setting "
+            "NEWSARCHIVER_FULL_EVERY)",
+        )
         super().add_options(parser)
 
     def check(self, args: argparse.Namespace) -> str | None:
@@ -49,7 +57,11 @@ class Command(SpiderCommand):
         return None
 
     def option_settings(self, args: argparse.Namespace) -> dict:
-        return {**super().option_settings(args), "NEWSARCHIVER_MAX_PAGES": args.max_pages}
+        return {
+            **super().option_settings(args),
+            "NEWSARCHIVER_MAX_PAGES": args.max_pages,
+            "NEWSARCHIVER_FULL_EVERY": args.full_every,
+        }
 
     def spider(self):
         from newsarchiver.spiders.discover import DiscoverSpider

@@ -21,8 +21,9 @@ from twisted.python.failure import Failure
 from newsarchiver import settings as defaults
 from newsarchiver import signals
 from newsarchiver.archive import layout
-from newsarchiver.archive.discovery import ListingState, Walk
-from newsarchiver.extract import ExtractError, codes_from_listing, share_url
+from newsarchiver.archive.discovery import ListingState, StateUnreadable, Walk
+from newsarchiver.extensions import stop_run
+from newsarchiver.extract import CODE_RE, ExtractError, codes_from_listing, share_url
 from newsarchiver.failures import describe_failure
 from newsarchiver.spiders.share import ShareSpider
 
@@ -102,18 +103,29 @@ class DiscoverSpider(ShareSpider):
         base = self.source_base or settings.get("NEWSARCHIVER_SOURCE_BASE") or ""
         output = Path(settings.get("NEWSARCHIVER_OUTPUT"))
         max_pages = settings.getint("NEWSARCHIVER_MAX_PAGES", defaults.NEWSARCHIVER_MAX_PAGES)
+        full_every = settings.getint("NEWSARCHIVER_FULL_EVERY", defaults.NEWSARCHIVER_FULL_EVERY)
         for url in self.listings:
             parts = urlsplit(url)
             if parts.scheme not in ("http", "https") or not parts.netloc:
                 self.fail(url, "not an http or https listing URL")
                 continue
             path = layout.discovery_state(output, url)
-            state = ListingState.load(path, url)
-            walk = Walk(state, max_pages, self.refresh, paged=bool(first_page(url)))
+            try:
+                state = ListingState.load(path, url)
+            except StateUnreadable as exc:
+                self.warn(
+                    f"listing {url}: discovery state {path} unusable ({exc}); "
+                    "reading the listing as if it were new"
+                )
+                state = ListingState(url)
+            walk = Walk(
+                state, max_pages, self.refresh, paged=bool(first_page(url)), full_every=full_every
+            )
             # By default a listing's articles are fetched from the listing's own host.
             source = base.rstrip("/") or f"{parts.scheme}://{parts.netloc}"
             self.runs[url] = ListingRun(url, source, path, state, walk)
-            yield self.listing_request(url, 1)
+            if walk.next_page is not None:  # where the state says this run begins
+                yield self.listing_request(url, walk.next_page)
         # Then the listed articles, as the downloader has room: a listing page of
         # 200,000 codes costs their codes in memory, not 200,000 requests.
         while True:
@@ -164,7 +176,18 @@ class DiscoverSpider(ShareSpider):
             self.fail(response.url, str(exc))
             run.walk.missed(page)
             return self.after_page(run)
-        self.logger.info("Listing %s: %d articles", response.url, len(codes))
+        try:
+            return self.take_page(run, response.url, page, codes)
+        except Exception as exc:  # noqa: BLE001 - start() must not wait for a page that died
+            self.logger.debug("Listing page %s", response.url, exc_info=True)
+            self.fail(response.url, f"listing: internal error ({type(exc).__name__}: {exc})")
+            run.walk.next_page = None
+            self.wake()
+            return None
+
+    def take_page(self, run: ListingRun, url: str, page: int, codes: list[str]):
+        listing = run.url
+        self.logger.info("Listing %s: %d articles", url, len(codes))
         self.crawler.stats.inc_value("newsarchiver/listed", len(codes))
         self.crawler.stats.inc_value("newsarchiver/listing_pages")
         run.walk.read(page, codes)
@@ -175,17 +198,37 @@ class DiscoverSpider(ShareSpider):
                 "ignore its page number?); stopped paging there"
             )
         retry: list[str] = []
-        if page == 1:
+        if run.walk.pages_read == 1:
             # What earlier runs asked for and did not archive, once the listing answers.
-            retry = [c for c in run.state.to_retry() if c not in self._codes]
+            retry = self.valid(run, [c for c in run.state.to_retry() if c not in self._codes])
             self.retried.update(retry)
         # Silently past: codes asked for again above, and those given up in earlier runs.
         fresh = [c for c in codes if c not in self.retried and c not in run.state.given_up]
+        fresh = self.valid(run, list(dict.fromkeys(fresh)))
         run.state.asked(fresh)
-        self.save(run)  # before the requests go out: a kill now leaves them pending
+        if not self.save(run):  # before the requests go out: a kill now leaves them pending
+            return None
         self.feed(run, retry, again=True)
         self.feed(run, fresh)
         return self.after_page(run)
+
+    def valid(self, run: ListingRun, codes: list[str]) -> list[str]:
+        """The codes that can be asked for; the others fail once and are given up at once
+        (no later run can fetch them), leaving the state's pending and failed codes."""
+        good = [c for c in codes if CODE_RE.fullmatch(c)]
+        if len(good) == len(codes):
+            return codes
+        for code in codes:
+            if CODE_RE.fullmatch(code):
+                continue
+            url = share_url(run.source_base, quote(code, safe=""))
+            reason = f"listing entry with an invalid code {code[:64]!r}: letters and digits only"
+            self.fail(url, reason)
+            run.state.give_up(code)
+            self.crawler.signals.send_catch_log(
+                signals.article_given_up, url=url, code=code, reason=reason
+            )
+        return good
 
     def urls_of(self, run: ListingRun, codes: Iterable[str]) -> Iterator[str]:
         return (share_url(run.source_base, quote(code, safe="")) for code in codes)
@@ -195,9 +238,10 @@ class DiscoverSpider(ShareSpider):
         if walk.next_page is not None:
             return self.listing_request(run.url, walk.next_page)
         if walk.out_of_budget:
+            pages = "1 page" if walk.pages_read == 1 else f"{walk.pages_read} pages"
             self.warn(
-                f"listing {run.url}: read {walk.pages_read} pages (the --max-pages limit) "
-                "before catching up; the next run reads on from where this one stopped"
+                f"listing {run.url}: read {pages} (the --max-pages limit) before catching "
+                "up; the next run reads on from where this one stopped"
             )
         self.wake()  # start() may be waiting for this listing's last page
         return None
@@ -238,12 +282,20 @@ class DiscoverSpider(ShareSpider):
     def warn(self, message: str) -> None:
         self.crawler.signals.send_catch_log(signals.run_warning, message=message)
 
-    def save(self, run: ListingRun) -> None:
+    def save(self, run: ListingRun) -> bool:
+        """Save the listing's state; a state that cannot be saved stops the run (exit 4):
+        every later run would read the same pages and never catch up."""
         try:
             run.state.save(run.path, fsync=self.crawler.settings.getbool("NEWSARCHIVER_FSYNC"))
+            return True
         except OSError as exc:
-            # The state saved before stays: the next run reads more, never less.
-            self.logger.warning("Cannot save the discovery state %s: %s", run.path, exc)
+            for other in self.runs.values():
+                other.walk.next_page = None
+            self.queue.clear()
+            self.wake()
+            reason = exc.strerror or str(exc)
+            stop_run(self.crawler, f"cannot save the discovery state {run.path}: {reason}")
+            return False
 
     def save_all(self, spider) -> None:
         for run in self.runs.values():
