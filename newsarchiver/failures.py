@@ -34,6 +34,16 @@ def describe_failure(failure: Failure) -> str:
     if isinstance(exc, DownloadCancelledError) and "max size" in str(exc):
         limit = str(exc).split("max size (", 1)[-1].split(")", 1)[0]
         return f"response larger than the {limit}-byte limit (DOWNLOAD_MAXSIZE)"
+    if isinstance(exc, DownloadCancelledError):
+        # Cancelled mid-body with no word of why: an answer that would not end.
+        meta = request.meta if request is not None else {}
+        limits = []
+        if meta.get("download_maxsize"):
+            limits.append(f"{meta['download_maxsize']} bytes (DOWNLOAD_MAXSIZE)")
+        if meta.get("download_timeout"):
+            limits.append(f"{meta['download_timeout']:g} s (DOWNLOAD_TIMEOUT)")
+        within = f" within {' or '.join(limits)}" if limits else ""
+        return f"download cancelled: the answer did not end{within}{after}"
     if isinstance(exc, IgnoreRequest) and str(exc):
         return str(exc)  # the middleware's own reason (redirects)
     for types, message in _MESSAGES:

@@ -1,8 +1,10 @@
 """``--images``: a post's body images kept with the blog, at ``assets/img/<hash>.<ext>``.
 
 :class:`ImageKeeper` is Scrapy's FilesPipeline with our rules: http(s) images
-only, a size cap (``NEWSARCHIVER_IMAGE_MAX_SIZE``), an ``image/*`` content
-type, each fetched once per run. A kept image's ``src`` becomes the
+only, a size cap (``NEWSARCHIVER_IMAGE_MAX_SIZE``), raster images only (PNG,
+JPEG, GIF, WebP, AVIF), told by their bytes, not by the URL or the header
+(an SVG can carry a script the blog would then serve), each fetched once per
+run, from public addresses only (:class:`ImageAddressGuard`). A kept image's ``src`` becomes the
 site-relative ``/assets/img/...``; one that fails keeps its remote URL and is
 reported (``image_failed``); the article never fails for an image.
 """
@@ -11,14 +13,15 @@ from __future__ import annotations
 
 import hashlib
 import html
-import mimetypes
+import ipaddress
 import re
+import socket
 from functools import cached_property
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
 from scrapy import Request
-from scrapy.exceptions import NotConfigured
+from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.http.request import NO_CALLBACK
 from scrapy.pipelines.files import FilesPipeline
 
@@ -31,7 +34,32 @@ IMAGES = "assets/img"  # under the output folder; Jekyll copies it to _site as i
 # One pass over the tags: quoted values are consumed whole, so '>' in them is no end.
 _IMG = re.compile(r"""<img\b(?:[^>"']|"[^"]*"|'[^']*')*>""", re.IGNORECASE)
 _SRC = re.compile(r"""\ssrc\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))""", re.IGNORECASE)
-IMAGE_EXTENSIONS = {".jpg", ".jpeg", ".png", ".gif", ".webp", ".svg", ".bmp", ".avif", ".ico"}
+IMAGE_EXTENSIONS = {".jpg", ".jpeg", ".png", ".gif", ".webp", ".avif"}
+
+
+def raster_kind(data: bytes) -> str | None:
+    """The extension of a PNG, JPEG, GIF, WebP or AVIF image by its first bytes; else None."""
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return ".png"
+    if data.startswith(b"\xff\xd8\xff"):
+        return ".jpg"
+    if data.startswith((b"GIF87a", b"GIF89a")):
+        return ".gif"
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return ".webp"
+    if data[4:8] == b"ftyp" and data[8:12] in (b"avif", b"avis"):
+        return ".avif"
+    return None
+
+
+def what_it_is(data: bytes, content_type: str) -> str:
+    """A name for bytes that are no raster image, for the reason line."""
+    head = data[:512].lstrip().lower()
+    if b"<svg" in head or head.startswith(b"<?xml") and b"svg" in data[:4096].lower():
+        return "SVG"
+    if head.startswith((b"<!doctype html", b"<html")) or b"<html" in head:
+        return "HTML"
+    return content_type or "unknown bytes"
 
 
 def image_sources(body: str, base: str) -> list[tuple[int, int, str]]:
@@ -63,13 +91,12 @@ def with_sources(body: str, sources: list[tuple[int, int, str]], kept: dict[str,
     return "".join(pieces) + body[at:]
 
 
-def image_file(url: str, content_type: str = "") -> str:
-    """``<sha1 of the URL>.<ext>``: the extension from the URL, else from the content type."""
+def image_file(url: str, data: bytes | None = None) -> str:
+    """``<sha1 of the URL>.<ext>``: the extension the image's bytes show (before they are
+    known: a raster extension of the URL's, or none)."""
     digest = hashlib.sha1(url.encode("utf-8")).hexdigest()  # noqa: S324 (a name, not a secret)
-    ext = Path(urlsplit(url).path).suffix.lower()
-    if ext not in IMAGE_EXTENSIONS:
-        ext = mimetypes.guess_extension(content_type) or "" if content_type else ""
-    return f"{digest}{ext}"
+    ext = raster_kind(data) if data is not None else Path(urlsplit(url).path).suffix.lower()
+    return f"{digest}{ext if ext in IMAGE_EXTENSIONS else ''}"
 
 
 class ImageKeeper(FilesPipeline):
@@ -110,21 +137,21 @@ class ImageKeeper(FilesPipeline):
         ]
 
     def file_path(self, request, response=None, info=None, *, item=None) -> str:
-        content_type = ""
-        if response is not None:
-            content_type = response.headers.get("Content-Type", b"").decode("latin-1")
-            content_type = content_type.split(";")[0].strip().lower()
-        return image_file(request.url, content_type)
+        return image_file(request.url, response.body if response is not None else None)
 
     async def media_downloaded(self, response, request, info, *, item=None):
         content_type = response.headers.get("Content-Type", b"").decode("latin-1")
         kind = content_type.split(";")[0].strip().lower()
         if response.status != 200:
             return {"url": request.url, "refused": f"HTTP {response.status}"}
-        if not kind.startswith("image/"):
-            return {"url": request.url, "refused": f"not an image ({kind or 'no content type'})"}
         if not response.body:
             return {"url": request.url, "refused": "empty answer"}
+        if raster_kind(response.body) is None:
+            what = what_it_is(response.body, kind)
+            return {
+                "url": request.url,
+                "refused": f"not a PNG, JPEG, GIF, WebP or AVIF image ({what})",
+            }
         return await super().media_downloaded(response, request, info, item=item)
 
     def media_failed(self, failure, request, info):
@@ -166,3 +193,56 @@ def _reason(failure) -> str:
     if isinstance(failure.value, ImageRefused):
         return str(failure.value)
     return describe_failure(failure)
+
+
+class ImageAddressGuard:
+    """Refuses an image whose host is a loopback, private, link-local or reserved
+    address, checked for every request of it (each redirect is one): a post must
+    not publish what only this machine's network can reach.
+
+    Allowed all the same: the article's own host (where the operator fetches
+    articles from, a local mirror too) and the hosts of ``NEWSARCHIVER_IMAGE_HOSTS``
+    (``host`` or ``host:port``). The name is resolved here, once per host and run;
+    a resolver that answers differently at the connection (DNS rebinding) is not
+    guarded against.
+    """
+
+    def __init__(self, allowed: list[str]) -> None:
+        self.allowed = {host.strip().lower() for host in allowed if host.strip()}
+        self.verdicts: dict[str, str | None] = {}  # host -> why refused, or None
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        settings = crawler.settings
+        if not settings.getbool("NEWSARCHIVER_IMAGES"):
+            raise NotConfigured
+        return cls(settings.getlist("NEWSARCHIVER_IMAGE_HOSTS"))
+
+    def process_request(self, request: Request):
+        article = request.meta.get(IMAGE_META)
+        if not article:
+            return None
+        parts = urlsplit(request.url)
+        host = (parts.hostname or "").lower()
+        if parts.netloc.lower() == urlsplit(article).netloc.lower():
+            return None
+        if host in self.allowed or parts.netloc.lower() in self.allowed:
+            return None
+        if host not in self.verdicts:
+            self.verdicts[host] = _not_public(host, parts.port)
+        if self.verdicts[host]:
+            raise IgnoreRequest(f"refused: {self.verdicts[host]}")
+        return None
+
+
+def _not_public(host: str, port: int | None) -> str | None:
+    """Why ``host`` is no public address (None if it is)."""
+    try:
+        infos = socket.getaddrinfo(host, port or 80, proto=socket.IPPROTO_TCP)
+    except (OSError, UnicodeError):
+        return None  # the download itself says it cannot be found
+    for info in infos:
+        address = ipaddress.ip_address(info[4][0].split("%")[0])
+        if not address.is_global:
+            return f"{host} is a private or reserved address ({address})"
+    return None

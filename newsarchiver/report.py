@@ -205,13 +205,23 @@ class RunReport:
         ))  # fmt: skip
 
     def spider_closed(self, spider, reason: str) -> None:
+        if reason == "finished":
+            # The run went to its end and these were never answered: something dropped
+            # their requests without a word (a middleware, a scheduler). A failure.
+            for url in list(self.outstanding):
+                self.article_failed(
+                    url, "never answered: its request was dropped before it was fetched"
+                )
         # A stopped run: what it asked for and never finished, then the input it never read.
-        for url in list(self.outstanding):
+        told = set(self.outstanding)
+        for url in told:
             self.not_reached(url)
         self.outstanding.clear()
         if reason != "finished" and hasattr(spider, "not_reached"):
             for url in spider.not_reached():
-                self.not_reached(url)
+                if url not in told:
+                    told.add(url)
+                    self.not_reached(url)
         if self.report_path and not self.write_error:
             try:
                 atomic_write(Path(self.report_path), self.report_chunks())

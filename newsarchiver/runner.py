@@ -293,7 +293,9 @@ def finish(crawler, startup_error: str | None, settings) -> int:
     if report is None or getattr(crawler, "_newsarchiver_interrupted", False):
         print("newsarchiver: interrupted; run the same command to continue", file=sys.stderr)
         return EXIT_INTERRUPTED
-    failed = report.counts["failed"]
+    # Exit 0 only if every article has its outcome: a finished run with URLs it
+    # never reached (a worker whose queue was lost) failed them.
+    failed = report.counts["failed"] + report.counts["not_reached"]
     fatal = stats.get_value("newsarchiver/fatal") if stats else None
     if not settings.getbool("NEWSARCHIVER_QUIET") or failed or fatal:
         print(f"newsarchiver: {report.summary()} (posts in {output / '_posts'})", file=sys.stderr)

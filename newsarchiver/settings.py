@@ -42,6 +42,8 @@ WARN_ON_GENERATOR_RETURN_VALUE = False
 DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "newsarchiver.middlewares.BackoffRetryMiddleware": 550,
+    # --images: no image from a private address, also after a redirect.
+    "newsarchiver.images.ImageAddressGuard": 560,
     "newsarchiver.middlewares.OffsiteRedirectMiddleware": 610,
     # Next to the download: --wacz keeps responses as they came (before decompression).
     "newsarchiver.recording.ResponseKeeper": 950,
@@ -90,5 +92,7 @@ NEWSARCHIVER_WACZ = ""  # --wacz: a WACZ file (or a folder: one per run) of what
 NEWSARCHIVER_WACZ_GZIP_LEVEL = 0  # 0: WARC records stored (fastest); 1-9 smaller, slower
 NEWSARCHIVER_IMAGES = False  # --images: keep body images under OUTPUT/assets/img
 NEWSARCHIVER_IMAGE_MAX_SIZE = 10 * 1024 * 1024  # bytes; a larger image keeps its remote URL
+NEWSARCHIVER_IMAGE_HOSTS = []  # hosts (or host:port) images may come from though private
+MEDIA_ALLOW_REDIRECTS = True  # an image redirected on its own host is followed
 NEWSARCHIVER_REPLAY = []  # WACZ files rebuild answers every request from (no network)
 NEWSARCHIVER_FSYNC = True  # flush each post to disk before its rename (power-cut safe)

@@ -138,7 +138,7 @@ def test_images_are_kept_beside_the_posts_and_failures_keep_the_remote_url(tmp_p
         f["image"].rsplit("/", 1)[-1]: f["reason"]
         for f in report(tmp_path / "r.json")["images_failed"]
     }
-    assert failed["page.png"] == "not an image (text/html)"
+    assert failed["page.png"] == "not a PNG, JPEG, GIF, WebP or AVIF image (HTML)"
     assert failed["missing.png"] == "HTTP 404"
     assert "larger than" in failed["big.png"]
     assert len(failed) == 3  # data: URIs are no fetch and no failure

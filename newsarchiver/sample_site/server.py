@@ -95,6 +95,9 @@ def png(width: int, height: int) -> bytes:
     )  # fmt: skip
 
 
+SVG_WITH_SCRIPT = (
+    b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(document.cookie)</script></svg>'
+)
 # Body images the site serves at /img/NAME: (bytes, Content-Type).
 IMAGES = {
     "chart.png": (png(4, 3), "image/png"),
@@ -103,7 +106,12 @@ IMAGES = {
     "page.png": (b"<html>login first</html>", "text/html; charset=utf-8"),  # not an image
     # 300 KB that do not compress: over a small NEWSARCHIVER_IMAGE_MAX_SIZE.
     "big.png": (png(4, 4)[:-12] + random.Random(0).randbytes(300_000), "image/png"),
+    # Scripted SVG, named and served as a PNG, and as what it is.
+    "evil.png": (SVG_WITH_SCRIPT, "image/png"),
+    "vector.svg": (SVG_WITH_SCRIPT, "image/svg+xml"),
 }
+# Images that answer with a redirect: NAME -> Location (here, or on another host).
+IMAGE_REDIRECTS = {"moved.png": "/img/chart.png", "away.png": "http://example.invalid/x.png"}
 
 
 def render_page(article: SampleArticle) -> tuple[bytes, str]:
@@ -264,6 +272,18 @@ class SampleSite:
                 elif fault == "hang":
                     time.sleep(30)
                     self.close_connection = True
+                elif fault == "endless":
+                    # A chunked answer that never ends (until the client gives up).
+                    self.send_response(200)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Transfer-Encoding", "chunked")
+                    self.end_headers()
+                    chunk = b"x" * 65536
+                    try:
+                        while True:
+                            self.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+                    except OSError:
+                        self.close_connection = True
                 elif fault == "reset":
                     self.close_connection = True
                     self.connection.shutdown(2)
@@ -334,6 +354,9 @@ class SampleSite:
 
             def image(self, name: str) -> None:
                 if self.fault(site.next_fault(f"img:{name}")):
+                    return
+                if name in IMAGE_REDIRECTS:
+                    self.redirect(IMAGE_REDIRECTS[name])
                     return
                 if name not in IMAGES:
                     self.send(404, b"not found", "text/plain")

@@ -145,9 +145,13 @@ class DiscoverSpider(ShareSpider):
         self.wake()
 
     def not_reached(self) -> Iterator[str]:
-        """The listed articles a stopped run had not asked for yet (kept pending for the next)."""
+        """The listed articles a stopped run had not asked for yet (kept pending for the next),
+        each once: a code asked for in this run already has its outcome."""
+        told: set[str] = set()
         for run, codes, _ in self.queue:
-            yield from self.urls_of(run, codes)
+            fresh = [c for c in codes if c not in self._codes and c not in told]
+            told.update(fresh)
+            yield from self.urls_of(run, fresh)
 
     def wake(self) -> None:
         if self.fed is not None and not self.fed.called:

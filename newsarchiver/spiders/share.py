@@ -79,6 +79,12 @@ class ShareSpider(scrapy.Spider):
                     name, concurrency, priority=settings.getpriority("NEWSARCHIVER_CONCURRENCY")
                 )
 
+    @classmethod
+    def from_crawler(cls, crawler, *args, **kwargs):
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        crawler.signals.connect(spider.request_dropped, signal=scrapy_signals.request_dropped)
+        return spider
+
     def __init__(self, urls: str | Iterable[str] = "", input: str | None = None, **kwargs):
         super().__init__(**kwargs)
         self.urls = urls
@@ -155,7 +161,11 @@ class ShareSpider(scrapy.Spider):
         skip_archived, finished = not self.refresh, self.finished
         for url in urls:
             admitted = admit(url, self._codes, skip_archived, finished)
-            if admitted.verdict == "fetch":
+            if admitted.verdict == "fetch" and (
+                why := self.too_long(data_url(admitted.base, admitted.code))
+            ):
+                self.fail(url, f"data endpoint: {why}")
+            elif admitted.verdict == "fetch":
                 send(signals.article_requested, url=url, code=admitted.code)
                 yield self.data_request(admitted.base, admitted.code, url, again)
             elif admitted.verdict == "archived":
@@ -164,6 +174,31 @@ class ShareSpider(scrapy.Spider):
                 send(signals.article_duplicate, url=url, code=admitted.code)
             else:
                 self.fail(url, admitted.reason)
+
+    @cached_property
+    def url_limit(self) -> int:
+        return self.crawler.settings.getint("URLLENGTH_LIMIT", 2083)
+
+    def too_long(self, request_url: str) -> str | None:
+        """Why Scrapy's UrlLengthMiddleware would drop ``request_url`` without a word."""
+        if self.url_limit and len(request_url) > self.url_limit:
+            return (
+                f"its URL is {len(request_url)} characters, longer than "
+                f"URLLENGTH_LIMIT ({self.url_limit})"
+            )
+        return None
+
+    def request_dropped(self, request: scrapy.Request, spider=None) -> None:
+        """A request the scheduler dropped (its dupefilter had seen it: a resumed job
+        whose post was deleted since) is asked once more past it, then failed."""
+        if request.callback not in (self.parse_data, self.parse_page):
+            return
+        url = request.cb_kwargs.get("url", request.url)
+        if request.meta.get("newsarchiver_asked_again"):
+            self.fail(url, "dropped by the scheduler twice (its dupefilter)")
+            return
+        meta = {**request.meta, "newsarchiver_asked_again": True}
+        self.crawler.engine.crawl(request.replace(dont_filter=True, meta=meta))
 
     def data_request(self, base: str, code: str, url: str, again: bool = False) -> scrapy.Request:
         return scrapy.Request(
@@ -175,7 +210,10 @@ class ShareSpider(scrapy.Spider):
             dont_filter=self.refresh or again,
         )
 
-    def page_request(self, base: str, code: str, url: str, why: str) -> scrapy.Request:
+    def page_request(self, base: str, code: str, url: str, why: str) -> scrapy.Request | None:
+        if too_long := self.too_long(share_url(base, code)):
+            self.fail(url, f"{why}; share page: {too_long}")
+            return None
         return scrapy.Request(
             share_url(base, code),
             callback=self.parse_page,
