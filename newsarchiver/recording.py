@@ -227,8 +227,18 @@ class ReplayMiddleware:
         crawler.signals.connect(ext.spider_closed, signal=scrapy_signals.spider_closed)
         return ext
 
-    def spider_opened(self) -> None:
+    def spider_opened(self, spider) -> None:
         self.archive.open()
+        send = spider.crawler.signals.send_catch_log
+        # A file that cannot be read fails the run, named; the others' articles rebuild.
+        for path, reason in self.archive.bad:
+            send(
+                signals.article_failed,
+                url=str(path),
+                reason=f"cannot read the web archive: {reason}",
+            )
+        for problem in self.archive.problems:
+            send(signals.run_warning, message=problem)
 
     def spider_closed(self) -> None:
         self.archive.close()
@@ -237,7 +247,10 @@ class ReplayMiddleware:
         from scrapy.http import Headers
         from scrapy.responsetypes import responsetypes
 
-        found = self.archive.response(request.url)
+        try:
+            found = self.archive.response(request.url)
+        except WaczError as exc:
+            raise IgnoreRequest(str(exc)) from None
         if found is None:
             raise IgnoreRequest("not in the web archive")
         status, header_list, body = found

@@ -35,7 +35,7 @@ class Command(SpiderCommand):
         return files
 
     def check(self, args: argparse.Namespace) -> str | None:
-        from newsarchiver.webarchive import WaczError, archived_articles
+        from newsarchiver.webarchive import archived_articles
 
         files = self.wacz_files(args)
         for path in files:
@@ -43,10 +43,13 @@ class Command(SpiderCommand):
                 return f"no such web archive: {path}"
         if not files:
             return f"no WACZ files in {', '.join(args.sources)}"
-        try:
-            self.articles = archived_articles(files)
-        except WaczError as exc:
-            return str(exc)
+        bad: list = []
+        self.articles = archived_articles(files, bad)
+        if not self.articles:
+            if bad and len(bad) == len(files):
+                return "; ".join(f"cannot read the web archive {p}: {why}" for p, why in bad)
+            return f"no newsarchiver articles in {', '.join(args.sources)}"
+        # The files that cannot be read fail the run, each named (ReplayMiddleware).
         self.files = files
         return None
 

@@ -1,70 +1,181 @@
-"""Reading WACZ files back: responses by URL (rebuild's replay), and the articles kept."""
+"""Reading WACZ files back: responses by URL (rebuild's replay), and the articles kept.
+
+A record is read where it is: as pywb and ReplayWeb.page do, the WACZ's CDXJ
+index gives each response's WARC file, offset and length, and a WARC member
+stored uncompressed in the zip (as newsarchiver writes them) starts at a known
+byte of the WACZ file, so one ``seek`` and one read of the record's length get
+it, whatever its offset and the file's size (``ZipExtFile.seek`` would read the
+member from its start on every lookup). Start-up reads each file's central
+directory and index, not its records. Files are opened when a record is read
+and kept in a small LRU, so a folder of thousands of WACZ files never holds
+more than :data:`OPEN_FILES` descriptors.
+
+A file that is no WACZ, a broken index line or a record that does not parse is
+named with its reason; the rest is read.
+"""
 
 from __future__ import annotations
 
+import io
+import json
+import logging
+import struct
 import zipfile
+from collections import OrderedDict
 from collections.abc import Iterable
 from pathlib import Path
+from typing import BinaryIO
 
-from newsarchiver.webarchive.records import WaczError, _pages
+from newsarchiver.webarchive.records import INDEX, WaczError, _pages
+
+logger = logging.getLogger(__name__)
+OPEN_FILES = 64  # WACZ files kept open at once for reading records
+_LOCAL_HEADER = struct.Struct("<4s22xHH")  # signature ... name length, extra length
+
+
+def _is_warc(name: str) -> bool:
+    return name.startswith("archive/") and name.endswith((".warc.gz", ".warc"))
+
+
+def _data_offset(handle: BinaryIO, info: zipfile.ZipInfo) -> int:
+    """Where a stored member's bytes begin in the zip file."""
+    handle.seek(info.header_offset)
+    signature, name_length, extra_length = _LOCAL_HEADER.unpack(handle.read(30))
+    if signature != b"PK\x03\x04":
+        raise WaczError(f"{info.filename}: no zip entry at its offset")
+    return info.header_offset + 30 + name_length + extra_length
 
 
 class WebArchive:
     """The responses of one or more WACZ files, by URL (the last one archived wins)."""
 
-    def __init__(self, paths: Iterable[Path]) -> None:
+    def __init__(self, paths: Iterable[Path], open_files: int = OPEN_FILES) -> None:
         self.paths = [Path(p) for p in paths]
-        self._zips: dict[Path, zipfile.ZipFile] = {}
-        self._records: dict[str, tuple[Path, str, int]] = {}
+        self.open_files = max(open_files, 1)
+        # url -> (index of its file, absolute offset of the record, its length or 0)
+        self._records: dict[str, tuple[int, int, int]] = {}
+        self._handles: OrderedDict[int, BinaryIO] = OrderedDict()
+        self.bad: list[tuple[Path, str]] = []  # files that could not be read, and why
+        self.problems: list[str] = []  # what was skipped in the files that were read
 
     def open(self) -> WebArchive:
+        for number, path in enumerate(self.paths):
+            try:
+                self._index(number, path)
+            except (zipfile.BadZipFile, OSError, ValueError, KeyError, WaczError) as exc:
+                reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+                self.bad.append((path, str(reason)))
+        return self
+
+    def _index(self, number: int, path: Path) -> None:
+        found: dict[str, tuple[int, int, int]] = {}
+        with open(path, "rb") as handle, zipfile.ZipFile(handle) as archive:
+            members = {
+                info.filename: info for info in archive.infolist() if _is_warc(info.filename)
+            }
+            starts = {
+                name: _data_offset(handle, info)
+                for name, info in members.items()
+                if info.compress_type == zipfile.ZIP_STORED
+            }
+            if INDEX in archive.namelist() and len(starts) == len(members):
+                with archive.open(INDEX) as lines:
+                    for line_number, line in enumerate(lines, 1):
+                        entry = self._index_line(path, line_number, line, starts)
+                        if entry is not None:
+                            found[entry[0]] = (number, entry[1], entry[2])
+            else:
+                # A WACZ without an index (or with compressed members): its records, read once.
+                found.update(self._scan(number, path, archive, members, starts))
+        self._records.update(found)
+
+    def _index_line(self, path: Path, number: int, line: bytes, starts: dict[str, int]):
+        try:
+            data = json.loads(line.split(b" ", 2)[2])
+            name = f"archive/{data['filename']}"
+            offset, length = int(data["offset"]), int(data.get("length") or 0)
+            url = str(data["url"])
+        except (IndexError, ValueError, KeyError, TypeError) as exc:
+            self.problems.append(f"{path}: line {number} of {INDEX} skipped ({exc})")
+            return None
+        if name not in starts or offset < 0 or length < 0:
+            self.problems.append(f"{path}: line {number} of {INDEX} names no record it holds")
+            return None
+        return url, starts[name] + offset, length
+
+    def _scan(self, number, path, archive, members, starts):
         from warcio.archiveiterator import ArchiveIterator
 
-        for path in self.paths:
-            try:
-                archive = zipfile.ZipFile(path)
-                self._zips[path] = archive
-                for name in archive.namelist():
-                    if not (name.startswith("archive/") and name.endswith((".warc.gz", ".warc"))):
-                        continue
-                    with archive.open(name) as handle:
-                        records = ArchiveIterator(handle)
-                        for record in records:
-                            if record.rec_type == "response":
-                                url = record.rec_headers.get_header("WARC-Target-URI")
-                                self._records[url] = (path, name, records.get_record_offset())
-            except (zipfile.BadZipFile, OSError, ValueError, KeyError) as exc:
-                self.close()
-                raise WaczError(f"cannot read the web archive {path}: {exc}") from None
-        return self
+        found: dict[str, tuple[int, int, int]] = {}
+        for name in members:
+            if name not in starts:
+                self.problems.append(f"{path}: {name} is compressed in the zip; not read")
+                continue
+            with archive.open(name) as handle:
+                records = ArchiveIterator(handle)
+                try:
+                    for record in records:
+                        if record.rec_type == "response":
+                            url = record.rec_headers.get_header("WARC-Target-URI")
+                            offset = starts[name] + records.get_record_offset()
+                            found[url] = (number, offset, 0)
+                except Exception as exc:  # noqa: BLE001 - warcio raises what it meets
+                    self.problems.append(f"{path}: {name} unreadable past a record ({exc})")
+        return found
 
     def __len__(self) -> int:
         return len(self._records)
 
+    def _handle(self, number: int) -> BinaryIO:
+        handle = self._handles.get(number)
+        if handle is not None:
+            self._handles.move_to_end(number)
+            return handle
+        while len(self._handles) >= self.open_files:
+            self._handles.popitem(last=False)[1].close()
+        handle = self._handles[number] = open(self.paths[number], "rb")  # noqa: SIM115
+        return handle
+
     def response(self, url: str) -> tuple[int, list[tuple[str, str]], bytes] | None:
-        """``(status, headers, body as it came)`` of ``url``; None if it is not archived."""
+        """``(status, headers, body as it came)`` of ``url``; None if it is not archived.
+
+        WaczError, naming the file and the offset, if its record does not parse.
+        """
         from warcio.archiveiterator import ArchiveIterator
 
         found = self._records.get(url)
         if found is None:
             return None
-        path, name, offset = found
-        with self._zips[path].open(name) as handle:
+        number, offset, length = found
+        path = self.paths[number]
+        try:
+            handle = self._handle(number)
             handle.seek(offset)
-            record = next(iter(ArchiveIterator(handle)))
+            stream = io.BytesIO(handle.read(length)) if length else handle
+            record = next(iter(ArchiveIterator(stream)))
+            if record.http_headers is None:
+                raise ValueError("no HTTP response in it")
             body = record.raw_stream.read()
             return int(record.http_headers.get_statuscode()), record.http_headers.headers, body
+        except Exception as exc:  # noqa: BLE001 - warcio raises what it meets
+            raise WaczError(
+                f"damaged record in the web archive {path} (at byte {offset}): "
+                f"{type(exc).__name__}: {exc}"
+            ) from None
 
     def close(self) -> None:
-        for archive in self._zips.values():
-            archive.close()
-        self._zips.clear()
+        for handle in self._handles.values():
+            handle.close()
+        self._handles.clear()
 
 
-def archived_articles(paths: Iterable[Path]) -> dict[str, str]:
+def archived_articles(
+    paths: Iterable[Path], bad: list[tuple[Path, str]] | None = None
+) -> dict[str, str]:
     """The articles newsarchiver kept in WACZ files: share URL -> code, in order.
 
-    Reads only each file's page list; WaczError if one is no WACZ.
+    Reads only each file's page list. A file that is no WACZ raises WaczError,
+    or with ``bad`` (a list) is added to it and passed over.
     """
     articles: dict[str, str] = {}
     for path in paths:
@@ -75,7 +186,9 @@ def archived_articles(paths: Iterable[Path]) -> dict[str, str]:
                     if own.get("share_url"):
                         articles.setdefault(str(own["share_url"]), str(own.get("code", "")))
         except (zipfile.BadZipFile, OSError, ValueError) as exc:
-            raise WaczError(f"cannot read the web archive {path}: {exc}") from None
+            if bad is None:
+                raise WaczError(f"cannot read the web archive {path}: {exc}") from None
+            bad.append((path, str(exc)))
     return articles
 
 

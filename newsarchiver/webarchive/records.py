@@ -6,6 +6,7 @@ import base64
 import hashlib
 import itertools
 import json
+import logging
 import os
 import re
 import shutil
@@ -24,6 +25,7 @@ from pathlib import Path
 from newsarchiver import __version__
 from newsarchiver.webarchive.keys import surt_key
 
+logger = logging.getLogger(__name__)
 _json_string = json.encoder.encode_basestring_ascii  # json.dumps of a str, as it writes it
 
 WACZ_VERSION = "1.1.1"
@@ -333,7 +335,14 @@ def _pages(archive: zipfile.ZipFile) -> Iterator[dict]:
     except KeyError:
         return
     with handle:
-        for line in handle:
-            page = json.loads(line)
-            if "format" not in page:
+        for number, line in enumerate(handle, 1):
+            try:
+                page = json.loads(line)
+            except ValueError:
+                # One broken line costs its page, not the file: named, then passed over.
+                logger.warning(
+                    "%s: line %d of %s is no JSON; skipped", archive.filename, number, PAGES
+                )
+                continue
+            if isinstance(page, dict) and "format" not in page:
                 yield page
