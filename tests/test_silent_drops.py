@@ -38,22 +38,6 @@ def test_discover_with_a_long_source_base_names_every_article_it_cannot_ask_for(
     assert result.stderr.count("longer than URLLENGTH_LIMIT") == 4
 
 
-def test_a_resumed_job_asks_again_for_an_article_whose_post_was_deleted(tmp_path):
-    out, job = tmp_path / "o", tmp_path / "job"
-    articles = generated(3)
-    with SampleSite(articles) as site:
-        urls = site.share_urls()
-        assert run_cli("crawl", *urls, "-o", str(out), "--resume", str(job)).code == 0
-        victim = sorted((out / "_posts").iterdir())[0]
-        victim.unlink()
-        site.requests.clear()
-        again = run_cli("crawl", *urls, "-o", str(out), "--resume", str(job), "-q")
-        assert again.code == 0, again.stderr
-        assert again.stderr == ""
-        assert victim.exists()
-        assert sum(v for k, v in site.requests.items() if k.startswith("data:")) == 1
-
-
 def test_an_endless_answer_fails_with_what_happened(tmp_path):
     out = tmp_path / "o"
     (article,) = generated(1)

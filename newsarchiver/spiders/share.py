@@ -82,7 +82,6 @@ class ShareSpider(scrapy.Spider):
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
         spider = super().from_crawler(crawler, *args, **kwargs)
-        crawler.signals.connect(spider.request_dropped, signal=scrapy_signals.request_dropped)
         return spider
 
     def __init__(self, urls: str | Iterable[str] = "", input: str | None = None, **kwargs):

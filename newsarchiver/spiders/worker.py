@@ -36,6 +36,7 @@ class WorkerSpider(RedisMixin, ShareSpider):
     """
 
     name = "worker"
+    shared_queue = True  # what it asks for, another worker may answer
     redis_key = START_URLS_KEY
     custom_settings = {
         "SCHEDULER": "newsarchiver.spiders.worker.OutageScheduler",
