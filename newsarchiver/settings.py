@@ -18,6 +18,7 @@ LOGSTATS_INTERVAL = 0  # newsarchiver.report.Progress prints its own line
 
 CONCURRENT_REQUESTS = 16
 CONCURRENT_REQUESTS_PER_DOMAIN = 8
+DOWNLOADER = "newsarchiver.downloader.SlotBoundDownloader"  # the limits hold for images too
 NEWSARCHIVER_CONCURRENCY = 0  # when set, both limits above (crawl --concurrency N)
 DOWNLOAD_DELAY = 0
 DOWNLOAD_TIMEOUT = 30

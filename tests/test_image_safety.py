@@ -9,6 +9,7 @@ from __future__ import annotations
 import http.server
 import json
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -50,15 +51,30 @@ def kept_files(out: Path) -> dict[str, bytes]:
 
 
 class Internal:
-    """A second server on 127.0.0.1 (an admin page), counting what it is asked."""
+    """A second server on 127.0.0.1 (an admin page, an image host), counting what it
+    is asked and how many requests it answers at once (each held ``hold`` seconds)."""
 
-    def __init__(self) -> None:
+    def __init__(self, hold: float = 0) -> None:
         outer = self
         self.asked = 0
+        self.in_flight = self.most_at_once = 0
+        lock = threading.Lock()
 
         class Handler(http.server.BaseHTTPRequestHandler):
             def do_GET(self):  # noqa: N802
-                outer.asked += 1
+                with lock:
+                    outer.asked += 1
+                    outer.in_flight += 1
+                    outer.most_at_once = max(outer.most_at_once, outer.in_flight)
+                try:
+                    self.answer()
+                finally:
+                    with lock:
+                        outer.in_flight -= 1
+
+            def answer(self):
+                if hold:
+                    time.sleep(hold)  # overlap for the count, not ordering
                 body = IMAGES["chart.png"][0]
                 self.send_response(200)
                 self.send_header("Content-Type", "image/png")
@@ -69,7 +85,10 @@ class Internal:
             def log_message(self, *args):
                 pass
 
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        class Server(http.server.ThreadingHTTPServer):
+            request_queue_size = 1024  # a burst is counted, not dropped by the backlog
+
+        self.server = Server(("127.0.0.1", 0), Handler)
         self.port = self.server.server_address[1]
 
     def __enter__(self):
@@ -154,3 +173,21 @@ def test_the_built_blog_holds_no_script_from_an_image(tmp_path):
         if path.is_file():
             assert b"<script>alert" not in path.read_bytes(), path
     assert [p.suffix for p in (built / "assets" / "img").iterdir()] == [".png"]
+
+
+@pytest.mark.parametrize(("limit", "args"), [(8, ()), (2, ("--concurrency", "2"))])
+def test_images_keep_the_per_host_concurrency_limit(tmp_path, limit, args):
+    """Item 4: the media pipeline hands all of an article's images to the downloader
+    at once; they still go out at most CONCURRENT_REQUESTS_PER_DOMAIN at a time."""
+    out, report = tmp_path / "o", tmp_path / "r.json"
+    with Internal(hold=0.02) as images:
+        sources = [f"http://127.0.0.1:{images.port}/i{n}.png" for n in range(60)]
+        with SampleSite([article(*sources)]) as site:
+            allow = f"NEWSARCHIVER_IMAGE_HOSTS=127.0.0.1:{images.port}"
+            result = crawl(site, out, report, "-s", allow, *args)
+        assert result.code == 0, result.stderr
+        assert images.asked == 60
+        assert 1 < images.most_at_once <= limit
+    assert json.loads(report.read_text("utf-8"))["images_failed"] == []
+    post = next(iter(posts(out).values())).decode("utf-8")
+    assert post.count('src="/assets/img/') == 60
