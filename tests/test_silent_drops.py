@@ -74,3 +74,27 @@ def test_a_stopped_discover_lists_each_url_once_and_never_an_archived_one(tmp_pa
     archived = {f"{site.base_url}/html_News/NewsShare.html?infoCode={c}" for c in data["new"]}
     assert len(data["not_reached"]) == len(set(data["not_reached"]))
     assert not archived & set(data["not_reached"])
+
+
+def test_a_resumed_job_fetches_again_an_article_whose_post_was_deleted(tmp_path):
+    """Item 6: the job's dupefilter has seen the request, the archive no longer holds
+    the post; the archive is the authority, so the article is fetched again (once)."""
+    out, job = tmp_path / "o", tmp_path / "job"
+    articles = generated(3)
+    with SampleSite(articles) as site:
+        args = [*(site.share_url(a.code) for a in articles), "-o", str(out), "--resume", str(job)]
+        assert run_cli("crawl", *args, "-q").code == 0
+        first = posts(out)
+        deleted = next(path for path in out.glob("_posts/*.md") if articles[1].code in path.name)
+        deleted.unlink()
+        before = dict(site.requests)
+        report = tmp_path / "r.json"
+        again = run_cli("crawl", *args, "-q", "--report", str(report))
+        asked = {k: v - before.get(k, 0) for k, v in site.requests.items()}
+    assert again.code == 0, again.stderr
+    assert again.stderr == ""
+    assert posts(out) == first  # the same bytes back
+    assert asked.get(f"data:{articles[1].code}") == 1  # fetched once
+    assert sum(asked.values()) == 1  # the others stay skipped
+    data = json.loads(report.read_text("utf-8"))
+    assert data["not_reached"] == [] and data["new"] == [articles[1].code]

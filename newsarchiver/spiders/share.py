@@ -10,6 +10,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import scrapy
 from scrapy import signals as scrapy_signals
+from scrapy.exceptions import DontCloseSpider
 from scrapy.http import Response
 from twisted.python.failure import Failure
 
@@ -82,6 +83,10 @@ class ShareSpider(scrapy.Spider):
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
         spider = super().from_crawler(crawler, *args, **kwargs)
+        connect = crawler.signals.connect
+        connect(spider.request_dropped, signal=scrapy_signals.request_dropped)
+        connect(spider.settled, signal=signals.article_settled)
+        connect(spider.ask_dropped_again, signal=scrapy_signals.spider_idle)
         return spider
 
     def __init__(self, urls: str | Iterable[str] = "", input: str | None = None, **kwargs):
@@ -89,6 +94,7 @@ class ShareSpider(scrapy.Spider):
         self.urls = urls
         self.input = input
         self._codes: set[str] = set()  # asked for in this run: a repeat is a duplicate
+        self._dropped: dict[str, scrapy.Request] = {}  # URL -> request the dupefilter dropped
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         self._input = url_source(self.urls, self.input)
@@ -188,16 +194,30 @@ class ShareSpider(scrapy.Spider):
         return None
 
     def request_dropped(self, request: scrapy.Request, spider=None) -> None:
-        """A request the scheduler dropped (its dupefilter had seen it: a resumed job
-        whose post was deleted since) is asked once more past it, then failed."""
-        if request.callback not in (self.parse_data, self.parse_page):
-            return
-        url = request.cb_kwargs.get("url", request.url)
-        if request.meta.get("newsarchiver_asked_again"):
-            self.fail(url, "dropped by the scheduler twice (its dupefilter)")
-            return
-        meta = {**request.meta, "newsarchiver_asked_again": True}
-        self.crawler.engine.crawl(request.replace(dont_filter=True, meta=meta))
+        """An article's request the scheduler dropped: its dupefilter had seen it.
+
+        In a resumed job (JOBDIR) that is either a request still in the job's queue
+        (it comes back from there) or one whose article is gone since (a post
+        deleted by hand, a request in flight when the job was killed): the archive
+        said fetch it. Which one is known once the queue is drained, so the run asks
+        again, past the dupefilter, for those still without an outcome when it is
+        idle (``ask_dropped_again``): never fetched twice, never left unasked.
+        """
+        if request.callback in (self.parse_data, self.parse_page) and not self.shared_queue:
+            self._dropped[request.cb_kwargs.get("url", request.url)] = request
+
+    shared_queue = False  # a worker's queue is shared: another worker may hold it
+
+    def settled(self, url: str, **_) -> None:
+        self._dropped.pop(url, None)
+
+    def ask_dropped_again(self) -> None:
+        """At idle: ask again for each dropped request whose article has no outcome."""
+        dropped, self._dropped = self._dropped, {}
+        for request in dropped.values():
+            self.crawler.engine.crawl(request.replace(dont_filter=True))
+        if dropped:
+            raise DontCloseSpider
 
     def data_request(self, base: str, code: str, url: str, again: bool = False) -> scrapy.Request:
         return scrapy.Request(
