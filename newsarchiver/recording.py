@@ -18,6 +18,7 @@ spider and pipelines as a crawl, with no network.
 from __future__ import annotations
 
 import logging
+import zipfile
 from datetime import datetime, timezone
 from pathlib import Path
 from time import time
@@ -33,6 +34,8 @@ from newsarchiver.webarchive import (
     WebArchive,
     archived_articles,
     kept_in,
+    package_problems,
+    record_problems,
     wacz_target,
 )
 
@@ -214,15 +217,16 @@ class ReplayMiddleware:
     A URL the archives do not hold fails its request ("not in the web archive").
     """
 
-    def __init__(self, paths: list[str]) -> None:
-        self.archive = WebArchive(Path(p) for p in paths)
+    def __init__(self, paths: list[str], verify: bool = False) -> None:
+        self.archive = WebArchive((Path(p) for p in paths), verify=verify)
+        self.verify = verify
 
     @classmethod
     def from_crawler(cls, crawler):
         paths = crawler.settings.getlist("NEWSARCHIVER_REPLAY")
         if not paths:
             raise NotConfigured
-        ext = cls(paths)
+        ext = cls(paths, crawler.settings.getbool("NEWSARCHIVER_REPLAY_VERIFY"))
         crawler.signals.connect(ext.spider_opened, signal=scrapy_signals.spider_opened)
         crawler.signals.connect(ext.spider_closed, signal=scrapy_signals.spider_closed)
         return ext
@@ -239,6 +243,33 @@ class ReplayMiddleware:
             )
         for problem in self.archive.problems:
             send(signals.run_warning, message=problem)
+        if self.verify:
+            self.verify_files(spider.crawler)
+
+    def verify_files(self, crawler) -> None:
+        """``rebuild --verify``: every file's package hashes and every record's digests.
+
+        A file with a mismatch fails the run, named with what does not match; a
+        record that does not match is never replayed (its article fails, named).
+        """
+        unreadable = {path for path, _ in self.archive.bad}
+        files = records = 0
+        for path in self.archive.paths:
+            if path in unreadable:
+                continue
+            with zipfile.ZipFile(path) as archive:
+                problems = package_problems(archive, path)
+            count, record_issues = record_problems(path)
+            files, records, problems = files + 1, records + count, problems + record_issues
+            if problems:
+                more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+                crawler.signals.send_catch_log(
+                    signals.article_failed, url=str(path),
+                    reason=f"hashes do not match: {problems[0].removeprefix(f'{path}: ')}{more}",
+                )  # fmt: skip
+                crawler.stats.inc_value("newsarchiver/verify_mismatched")
+        crawler.stats.set_value("newsarchiver/verified_files", files)
+        crawler.stats.set_value("newsarchiver/verified_records", records)
 
     def spider_closed(self) -> None:
         self.archive.close()

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from newsarchiver.exits import Exit
+from newsarchiver.words import plural
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_LOCKED, EXIT_INTERNAL, EXIT_INTERRUPTED = Exit
 
@@ -307,6 +308,16 @@ def finish(crawler, startup_error: str | None, settings) -> int:
     ):
         added = stats.get_value("newsarchiver/wacz_articles", 0)
         print(f"newsarchiver: web archive {wacz} ({added} articles added)", file=sys.stderr)
+    verified = stats.get_value("newsarchiver/verified_files") if stats else None
+    if verified is not None and not settings.getbool("NEWSARCHIVER_QUIET"):
+        records = stats.get_value("newsarchiver/verified_records", 0)
+        mismatched = stats.get_value("newsarchiver/verify_mismatched", 0)
+        verdict = f"{mismatched} do not match" if mismatched else "all match"
+        print(
+            f"newsarchiver: verified {plural(verified, 'web archive file')} and "
+            f"{plural(records, 'record')}: {verdict}",
+            file=sys.stderr,
+        )
     report.print_warnings(sys.stderr)  # with --quiet too: articles may be missing
     report.print_image_failures(sys.stderr)
     if report.write_error:

@@ -96,4 +96,5 @@ NEWSARCHIVER_IMAGE_MAX_SIZE = 10 * 1024 * 1024  # bytes; a larger image keeps it
 NEWSARCHIVER_IMAGE_HOSTS = []  # hosts (or host:port) images may come from though private
 MEDIA_ALLOW_REDIRECTS = True  # an image redirected on its own host is followed
 NEWSARCHIVER_REPLAY = []  # WACZ files rebuild answers every request from (no network)
+NEWSARCHIVER_REPLAY_VERIFY = False  # rebuild --verify: check every hash and record digest
 NEWSARCHIVER_FSYNC = True  # flush each post to disk before its rename (power-cut safe)

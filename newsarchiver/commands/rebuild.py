@@ -25,6 +25,12 @@ class Command(SpiderCommand):
             help="a WACZ file, or a folder of them (repeatable; a later one wins for a URL "
             "both hold)",
         )  # fmt: skip
+        parser.add_argument(
+            "--verify", action="store_true",
+            help="check each file's datapackage.json hashes and every WARC record's digests "
+            "first; a file that does not match fails the run, named, and a record that "
+            "does not match is not used",
+        )  # fmt: skip
         super().add_options(parser)
 
     def wacz_files(self, args: argparse.Namespace) -> list[Path]:
@@ -61,6 +67,7 @@ class Command(SpiderCommand):
             # the unchanged ones as they are.
             "NEWSARCHIVER_REFRESH": True,
             "RETRY_ENABLED": False,  # an archived answer is the same the second time
+            "NEWSARCHIVER_REPLAY_VERIFY": args.verify,
         }
 
     def spider(self):

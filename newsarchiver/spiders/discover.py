@@ -26,6 +26,7 @@ from newsarchiver.extensions import stop_run
 from newsarchiver.extract import CODE_RE, ExtractError, codes_from_listing, share_url
 from newsarchiver.failures import describe_failure
 from newsarchiver.spiders.share import ShareSpider
+from newsarchiver.words import plural
 
 _PAGE_PARAMETER = re.compile(r"(?i)([?&]page=)[^&#]*")
 
@@ -242,7 +243,7 @@ class DiscoverSpider(ShareSpider):
         if walk.next_page is not None:
             return self.listing_request(run.url, walk.next_page)
         if walk.out_of_budget:
-            pages = "1 page" if walk.pages_read == 1 else f"{walk.pages_read} pages"
+            pages = plural(walk.pages_read, "page")
             self.warn(
                 f"listing {run.url}: read {pages} (the --max-pages limit) before catching "
                 "up; the next run reads on from where this one stopped"

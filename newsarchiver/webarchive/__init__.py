@@ -29,8 +29,9 @@ from newsarchiver.webarchive.records import (
     check_target,
     wacz_target,
 )
+from newsarchiver.webarchive.verify import package_problems, record_problems
 
 __all__ = [
     "WaczError", "WarcSpool", "WebArchive", "archived_articles", "check_target", "kept_in",
-    "wacz_target",
+    "package_problems", "record_problems", "wacz_target",
 ]  # fmt: skip

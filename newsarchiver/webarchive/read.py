@@ -46,11 +46,24 @@ def _data_offset(handle: BinaryIO, info: zipfile.ZipInfo) -> int:
     return info.header_offset + 30 + name_length + extra_length
 
 
+def _foreign(archive: zipfile.ZipFile) -> str | None:
+    """Who made a WACZ another tool wrote (its datapackage's ``software``); None if ours."""
+    try:
+        software = json.loads(archive.read("datapackage.json")).get("software", "")
+    except (KeyError, ValueError, AttributeError):
+        return None  # no package: the index and pages say what it holds
+    software = str(software)
+    return None if software.startswith("newsarchiver") else (software[:60] or "unknown")
+
+
 class WebArchive:
     """The responses of one or more WACZ files, by URL (the last one archived wins)."""
 
-    def __init__(self, paths: Iterable[Path], open_files: int = OPEN_FILES) -> None:
+    def __init__(
+        self, paths: Iterable[Path], open_files: int = OPEN_FILES, verify: bool = False
+    ) -> None:
         self.paths = [Path(p) for p in paths]
+        self.verify = verify  # each record read is checked against its digests
         self.open_files = max(open_files, 1)
         # url -> (index of its file, absolute offset of the record, its length or 0)
         self._records: dict[str, tuple[int, int, int]] = {}
@@ -70,6 +83,8 @@ class WebArchive:
     def _index(self, number: int, path: Path) -> None:
         found: dict[str, tuple[int, int, int]] = {}
         with open(path, "rb") as handle, zipfile.ZipFile(handle) as archive:
+            if made_by := _foreign(archive):
+                raise WaczError(f"it holds no newsarchiver pages (made by {made_by})")
             members = {
                 info.filename: info for info in archive.infolist() if _is_warc(info.filename)
             }
@@ -152,10 +167,12 @@ class WebArchive:
             handle = self._handle(number)
             handle.seek(offset)
             stream = io.BytesIO(handle.read(length)) if length else handle
-            record = next(iter(ArchiveIterator(stream)))
+            record = next(iter(ArchiveIterator(stream, check_digests=self.verify)))
             if record.http_headers is None:
                 raise ValueError("no HTTP response in it")
             body = record.raw_stream.read()
+            if self.verify and record.digest_checker.passed is False:
+                raise ValueError("it does not match its digest")
             return int(record.http_headers.get_statuscode()), record.http_headers.headers, body
         except Exception as exc:  # noqa: BLE001 - warcio raises what it meets
             raise WaczError(
@@ -174,17 +191,22 @@ def archived_articles(
 ) -> dict[str, str]:
     """The articles newsarchiver kept in WACZ files: share URL -> code, in order.
 
-    Reads only each file's page list. A file that is no WACZ raises WaczError,
-    or with ``bad`` (a list) is added to it and passed over.
+    Reads only each file's page list. A file that is no WACZ, or holds no
+    newsarchiver page (a WACZ another tool made), raises WaczError, or with
+    ``bad`` (a list) is added to it with the reason and passed over.
     """
     articles: dict[str, str] = {}
     for path in paths:
         try:
+            found = 0
             with zipfile.ZipFile(path) as archive:
                 for page in _pages(archive):
                     own = page.get("newsarchiver") or {}
-                    if own.get("share_url"):
+                    if isinstance(own, dict) and own.get("share_url"):
+                        found += 1
                         articles.setdefault(str(own["share_url"]), str(own.get("code", "")))
+            if not found:
+                raise ValueError("it holds no newsarchiver pages (a WACZ another tool made?)")
         except (zipfile.BadZipFile, OSError, ValueError) as exc:
             if bad is None:
                 raise WaczError(f"cannot read the web archive {path}: {exc}") from None

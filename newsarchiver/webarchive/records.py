@@ -24,6 +24,7 @@ from pathlib import Path
 
 from newsarchiver import __version__
 from newsarchiver.webarchive.keys import surt_key
+from newsarchiver.webarchive.verify import package_problems
 
 logger = logging.getLogger(__name__)
 _json_string = json.encoder.encode_basestring_ascii  # json.dumps of a str, as it writes it
@@ -53,25 +54,90 @@ def wacz_target(path: Path, started: datetime) -> Path:
 
 
 def check_target(path: Path) -> str | None:
-    """Why a run cannot write its web archive to ``path``; None if it can."""
+    """Why a run cannot write its web archive to ``path``; None if it can.
+
+    A WACZ given as the target must be one newsarchiver wrote, and its own
+    hashes must match (``datapackage.json``), checked before anything is fetched.
+    The check reads the whole file only when it changed since the last run packed
+    it (its size, inode and modification time are noted beside it, in the lock
+    file): a cron tick does not rehash a year of records.
+    """
     if path.is_dir():
         folder = path
     else:
         folder = path.parent
-        if path.exists():
-            try:
-                with zipfile.ZipFile(path) as archive:
-                    names = archive.namelist()
-            except (zipfile.BadZipFile, OSError) as exc:
-                return f"cannot add to the web archive {path}: it is not a WACZ file ({exc})"
+        if path.exists() and (error := _target_problem(path)):
+            return error
+    if not folder.is_dir() or not os.access(folder, os.W_OK | os.X_OK):
+        return f"cannot write the web archive {path}: its folder is missing or not writable"
+    return None
+
+
+def _target_problem(path: Path) -> str | None:
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = archive.namelist()
             if INDEX not in names or "datapackage.json" not in names:
                 return (
                     f"cannot add to the web archive {path}: it is not a WACZ newsarchiver "
                     f"wrote (no {INDEX}); give another file or a folder"
                 )
-    if not folder.is_dir() or not os.access(folder, os.W_OK | os.X_OK):
-        return f"cannot write the web archive {path}: its folder is missing or not writable"
+            package_bytes = archive.read("datapackage.json")
+            try:
+                software = str(json.loads(package_bytes).get("software", ""))
+            except (ValueError, AttributeError):
+                software = ""
+            if not software.startswith("newsarchiver"):
+                made_by = f" (made by {software[:60]})" if software else ""
+                return (
+                    f"cannot add to the web archive {path}: it holds no newsarchiver "
+                    f"pages{made_by}; give another file or a folder"
+                )
+            if _stamp(path, package_bytes) == _noted_stamp(path):
+                return None  # as the last run packed it
+            if problems := package_problems(archive, path):
+                more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+                return (
+                    f"cannot add to the web archive {path}: its hashes do not match: "
+                    f"{problems[0]}{more}"
+                )
+    except (zipfile.BadZipFile, OSError, EOFError) as exc:
+        return f"cannot add to the web archive {path}: it is not a WACZ file ({exc})"
+    note_verified(path)
     return None
+
+
+def _lock_path(target: Path) -> Path:
+    return target.parent / f".{target.name}.lock"
+
+
+def _stamp(path: Path, package_bytes: bytes) -> dict:
+    stat = path.stat()
+    return {
+        "size": stat.st_size, "inode": stat.st_ino, "mtime_ns": stat.st_mtime_ns,
+        "package": hashlib.sha256(package_bytes).hexdigest(),
+    }  # fmt: skip
+
+
+def _noted_stamp(path: Path) -> dict | None:
+    try:
+        with open(_lock_path(path), "rb") as handle:
+            noted = json.loads(handle.read(4096) or b"null")
+    except (OSError, ValueError):
+        return None
+    return noted if isinstance(noted, dict) else None
+
+
+def note_verified(path: Path) -> None:
+    """Note that ``path``'s hashes match as it is now (a best effort: else checked again)."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            stamp = _stamp(path, archive.read("datapackage.json"))
+        with open(_lock_path(path), "r+b" if _lock_path(path).exists() else "wb") as handle:
+            handle.write(json.dumps(stamp).encode())
+            handle.truncate()
+    except (OSError, KeyError, zipfile.BadZipFile):
+        pass
 
 
 def remove_abandoned_spools(folder: Path) -> None:
@@ -311,7 +377,7 @@ class WarcSpool:
 
             packed = self.folder / "packed.wacz"
             # Runs adding to one WACZ (workers) take turns: each reads what the last wrote.
-            with _locked(self.target.parent / f".{self.target.name}.lock"):
+            with _locked(_lock_path(self.target)):
                 previous = zipfile.ZipFile(self.target) if self.target.is_file() else None
                 try:
                     _pack(packed, self, previous)
@@ -324,6 +390,7 @@ class WarcSpool:
                     with open(packed, "rb") as handle:
                         os.fsync(handle.fileno())
                 os.replace(packed, self.target)
+                note_verified(self.target)  # its hashes are those just written
             return self.pages
         finally:
             self.discard()
