@@ -8,7 +8,7 @@ from pathlib import Path
 
 from newsarchiver.archive import Archive
 from newsarchiver.extract import data_url, share_url
-from newsarchiver.spiders.worker import DUPEFILTER_KEY, START_URLS_KEY
+from newsarchiver.spiders.worker import DUPEFILTER_KEY, START_URLS_KEY, queue_epoch
 
 BATCH = 1000
 
@@ -33,6 +33,7 @@ def enqueue(redis_url: str, urls: Iterable[str], output: Path | None = None) -> 
 
     server = redis.Redis.from_url(redis_url)
     server.ping()  # fail early, with the connection error, before reading any input
+    queue_epoch(server)  # workers tell by it that Redis lost what it held
     fingerprint = RFPDupeFilter(server, DUPEFILTER_KEY).request_fingerprint
     archive = Archive(output if output else ".")
     result = EnqueueResult()

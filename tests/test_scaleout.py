@@ -179,11 +179,13 @@ def test_enqueue_reports_bad_input_and_unreachable_redis(tmp_path):
     assert run_cli("enqueue", "http://x/").code == 2  # --redis-url is required
 
 
-def start_redis(port: int, folder: Path) -> subprocess.Popen:
-    """Redis as the README's scale-out section asks: the queue kept in an append-only file."""
+def start_redis(port: int, folder: Path, persist: bool = True) -> subprocess.Popen:
+    """Redis as the README's scale-out section asks: the queue kept in an append-only file
+    (``persist=False``: kept in memory only, lost on a restart)."""
     proc = subprocess.Popen(
         [shutil.which("redis-server"), "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-         "--appendonly", "yes", "--appendfsync", "always", "--dir", str(folder)],
+         "--appendonly", "yes" if persist else "no", "--appendfsync", "always",
+         "--dir", str(folder)],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
     import redis
@@ -228,6 +230,24 @@ def test_a_worker_rides_out_a_redis_restart_and_finishes(tmp_path):
         site.stop()
     assert worker.returncode == 0, err
     assert len(os.listdir(out / "_posts")) == 300
+
+
+def test_a_worker_whose_redis_comes_back_empty_never_exits_0(tmp_path):
+    """Issue 27 item 7: Redis restarted without persistence mid-run."""
+    port, site, worker, out, report = worker_until_half(tmp_path)
+    try:
+        empty = tmp_path / "empty"
+        empty.mkdir()
+        restarted = start_redis(port, empty, persist=False)
+        _, err = worker.communicate(timeout=300)
+        restarted.terminate()
+        restarted.wait()
+    finally:
+        site.stop()
+    assert worker.returncode == 4, err
+    assert f"stopped: Redis at redis://127.0.0.1:{port}/0 lost its data" in err
+    assert "run enqueue again" in err and "Traceback" not in err
+    assert len(os.listdir(out / "_posts")) < 300
 
 
 def test_a_worker_that_loses_redis_for_good_exits_4_and_lists_what_it_did_not_finish(tmp_path):

@@ -24,6 +24,17 @@ logger = logging.getLogger(__name__)
 START_URLS_KEY = "newsarchiver:start_urls"
 REQUESTS_KEY = "newsarchiver:requests"
 DUPEFILTER_KEY = "newsarchiver:dupefilter"
+# A token set once in a Redis database (by enqueue or the first worker): gone or
+# another one means Redis lost what it held (restarted without persistence).
+EPOCH_KEY = "newsarchiver:epoch"
+
+
+def queue_epoch(server) -> bytes:
+    """The database's token, set now if it has none."""
+    import uuid
+
+    server.set(EPOCH_KEY, uuid.uuid4().hex, nx=True)
+    return server.get(EPOCH_KEY)
 
 
 class WorkerSpider(RedisMixin, ShareSpider):
@@ -62,6 +73,7 @@ class WorkerSpider(RedisMixin, ShareSpider):
     def from_crawler(cls, crawler, *args, **kwargs):
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider.setup_redis(crawler)
+        spider.epoch = queue_epoch(spider.server)
         # scrapy-redis sizes a batch by CONCURRENT_REQUESTS; a bigger one keeps
         # the downloader busy between the idle checks that fetch the next.
         spider.redis_batch_size = max(spider.redis_batch_size * 4, 64)
@@ -82,11 +94,29 @@ class WorkerSpider(RedisMixin, ShareSpider):
 
     def spider_idle(self):
         try:
+            self.check_epoch()
             super().spider_idle()
         except RedisError as exc:
             self.outage(exc)
             raise DontCloseSpider from None
         self.redis_back()
+
+    def check_epoch(self) -> None:
+        """Stop (exit 4) if Redis lost its data: what this worker queued there is gone."""
+        if self.server.get(EPOCH_KEY) == self.epoch:
+            return
+        stats = self.crawler.stats
+        if not stats.get_value("newsarchiver/fatal"):
+            url = self.crawler.settings.get("REDIS_URL")
+            stats.set_value(
+                "newsarchiver/fatal",
+                f"Redis at {url} lost its data (restarted without persistence?): the "
+                "requests queued there are gone; run enqueue again",
+            )
+            from scrapy.utils.defer import deferred_from_coro
+
+            deferred_from_coro(self.crawler.engine.close_spider_async(reason="redis lost"))
+        raise DontCloseSpider
 
     def outage(self, exc: Exception) -> None:
         """Redis did not answer: wait for it up to NEWSARCHIVER_REDIS_OUTAGE seconds, then stop.
