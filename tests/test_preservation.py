@@ -284,7 +284,13 @@ PYWB = ROOT / ".ci" / "pywb" / "bin"
 def test_pywb_replays_the_archived_share_page_and_data(tmp_path):
     page_only = next(a for a in ARTICLES if a.data_keys is None)  # the share page gave it
     wacz = tmp_path / "a.wacz"
+    assert page_only is not ARTICLES[0]
     with SampleSite(ARTICLES) as site:
+        # Two ticks into one file: it grows in place; the old record and the new replay.
+        first = run_cli(
+            "crawl", site.share_urls()[0], "-o", str(tmp_path / "o"), "--wacz", str(wacz)
+        )
+        assert first.code == 0, first.stderr
         result = run_cli(
             "crawl", *site.share_urls(), "-o", str(tmp_path / "o"), "--wacz", str(wacz)
         )

@@ -41,7 +41,7 @@ class Command(SpiderCommand):
         return files
 
     def check(self, args: argparse.Namespace) -> str | None:
-        from newsarchiver.webarchive import archived_articles
+        from newsarchiver.webarchive import archived_articles, recover_killed_growth
 
         files = self.wacz_files(args)
         for path in files:
@@ -49,6 +49,8 @@ class Command(SpiderCommand):
                 return f"no such web archive: {path}"
         if not files:
             return f"no WACZ files in {', '.join(args.sources)}"
+        for path in files:
+            recover_killed_growth(path)  # a run killed while growing it: the old file back
         bad: list = []
         self.articles = archived_articles(files, bad)
         if not self.articles:

@@ -8,7 +8,7 @@ the end into a WACZ 1.1.1: ``archive/*.warc.gz``, ``indexes/index.cdx``
 each file and ``datapackage-digest.json``. The WACZ is written under a
 temporary name and renamed: a killed run leaves the WACZ that was there
 before, or the new one whole, never a broken file. A target that is already a
-WACZ is packed again with its own records first: nothing is lost.
+WACZ newsarchiver wrote grows in place (``pack``: journaled, no old record copied).
 
 The records are written here, not by warcio's writer (level-9 gzip and two
 digest passes per record cost the crawl 0.24 ms an article), and the WACZ is
@@ -27,11 +27,12 @@ from newsarchiver.webarchive.records import (
     WaczError,
     WarcSpool,
     check_target,
+    recover_killed_growth,
     wacz_target,
 )
 from newsarchiver.webarchive.verify import package_problems, record_problems
 
 __all__ = [
     "WaczError", "WarcSpool", "WebArchive", "archived_articles", "check_target", "kept_in",
-    "package_problems", "record_problems", "wacz_target",
+    "package_problems", "record_problems", "recover_killed_growth", "wacz_target",
 ]  # fmt: skip

@@ -75,6 +75,7 @@ def check_target(path: Path) -> str | None:
 
 def _target_problem(path: Path) -> str | None:
     try:
+        recover_killed_growth(path)
         with zipfile.ZipFile(path) as archive:
             names = archive.namelist()
             if INDEX not in names or "datapackage.json" not in names:
@@ -105,6 +106,19 @@ def _target_problem(path: Path) -> str | None:
         return f"cannot add to the web archive {path}: it is not a WACZ file ({exc})"
     note_verified(path)
     return None
+
+
+def tail_journal_exists(target: Path) -> bool:
+    return (target.parent / f".{target.name}.tail").exists()
+
+
+def recover_killed_growth(target: Path) -> None:
+    """If a run was killed while growing ``target``, put its old ending back (locked)."""
+    from newsarchiver.webarchive.pack import _locked, recover
+
+    if tail_journal_exists(target):
+        with _locked(_lock_path(target)):
+            recover(target)
 
 
 def _lock_path(target: Path) -> Path:
@@ -373,23 +387,29 @@ class WarcSpool:
                 return 0
             if self.index:
                 self._sort_run()
-            from newsarchiver.webarchive.pack import _locked, _pack
+            from newsarchiver.webarchive.pack import _locked, _pack, grow, growable, recover
 
             packed = self.folder / "packed.wacz"
             # Runs adding to one WACZ (workers) take turns: each reads what the last wrote.
             with _locked(_lock_path(self.target)):
-                previous = zipfile.ZipFile(self.target) if self.target.is_file() else None
                 try:
-                    _pack(packed, self, previous)
+                    recover(self.target)  # a run killed while growing it: its old ending back
+                    place = growable(self.target) if self.target.is_file() else None
+                    if place is not None:
+                        grow(self.target, self, *place, fsync=fsync)
+                    else:
+                        previous = zipfile.ZipFile(self.target) if self.target.is_file() else None
+                        try:
+                            _pack(packed, self, previous)
+                        finally:
+                            if previous is not None:
+                                previous.close()
+                        if fsync:
+                            with open(packed, "rb") as handle:
+                                os.fsync(handle.fileno())
+                        os.replace(packed, self.target)
                 except (zipfile.BadZipFile, KeyError, ValueError) as exc:
                     raise WaczError(f"cannot add to the web archive {self.target}: {exc}") from None
-                finally:
-                    if previous is not None:
-                        previous.close()
-                if fsync:
-                    with open(packed, "rb") as handle:
-                        os.fsync(handle.fileno())
-                os.replace(packed, self.target)
                 note_verified(self.target)  # its hashes are those just written
             return self.pages
         finally:

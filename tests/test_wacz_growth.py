@@ -1,0 +1,99 @@
+"""A ``--wacz FILE`` tick costs what it adds (issue 28 item 3): the WACZ grows in place.
+
+No old record is copied: the bytes before the old ending stay as they were. The
+grown file passes the wacz package's validator and rebuilds; a run killed at any
+instant of growing it leaves a journal from which the next run puts the old file
+back whole (10 seeds of SIGKILL at random instants in a forked child).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import zipfile
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+
+from newsarchiver.sample_site import SampleSite
+from newsarchiver.sample_site.articles import generated
+from newsarchiver.webarchive import WarcSpool, check_target, package_problems
+from newsarchiver.webarchive.pack import ENDING, growable, tail_path
+from tests.conftest import posts, run_cli
+from tests.test_preservation import pages, valid_wacz
+
+
+def ending_start(path: Path) -> int:
+    with zipfile.ZipFile(path) as archive:
+        return min(i.header_offset for i in archive.infolist() if i.filename in ENDING)
+
+
+def test_a_tick_into_a_wacz_file_leaves_its_old_records_where_they_are(tmp_path):
+    target, out = tmp_path / "a.wacz", tmp_path / "o"
+    articles = generated(9)
+    with SampleSite(articles) as site:
+        for batch in (articles[:3], articles[3:6], articles[6:]):
+            before = target.read_bytes() if target.exists() else b""
+            kept = ending_start(target) if before else 0
+            urls = [site.share_url(a.code) for a in batch]
+            result = run_cli("crawl", *urls, "-o", str(out), "--wacz", str(target), "-q")
+            assert result.code == 0, result.stderr
+            assert target.read_bytes()[:kept] == before[:kept]  # nothing old rewritten
+            valid_wacz(target)
+            assert not tail_path(target).exists()
+    assert sorted(p["newsarchiver"]["code"] for p in pages(target)) == [a.code for a in articles]
+    again = run_cli("rebuild", "--from", str(target), "-o", str(tmp_path / "r"), "-q")
+    assert again.code == 0, again.stderr
+    assert posts(tmp_path / "r") == posts(out)
+
+
+def spool_of(target: Path, first: int, count: int) -> WarcSpool:
+    spool = WarcSpool(target, datetime.now(timezone.utc))
+    for article in generated(count, first):
+        url = f"http://finews.test/NewsData/GetNewsText.do?id={article.code}"
+        body = json.dumps(article.json(), ensure_ascii=False).encode("utf-8") * 20
+        spool.add_response(url, 200, [(b"Content-Type", b"application/json")], body)
+        share = f"http://finews.test/html_News/NewsShare.html?infoCode={article.code}"
+        spool.add_page(url, article.title, share, article.code)
+    return spool
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_a_run_killed_while_growing_the_wacz_leaves_the_old_file_or_the_new(tmp_path, seed):
+    target = tmp_path / "a.wacz"
+    spool_of(target, 0, 200).pack(fsync=False)
+    old = target.read_bytes()
+    assert growable(target) is not None
+    # How long a grow takes here, to kill the next one somewhere inside it.
+    probe = tmp_path / "probe.wacz"
+    probe.write_bytes(old)
+    started = datetime.now(timezone.utc)
+    spool_of(probe, 200, 200).pack(fsync=True)
+    took = (datetime.now(timezone.utc) - started).total_seconds()
+    delay = random.Random(seed).uniform(0, took * 1.2)
+    spool = spool_of(target, 200, 200)
+    child = os.fork()
+    if child == 0:  # pragma: no cover - the child is killed or exits
+        signal.signal(signal.SIGALRM, lambda *_: os.kill(os.getpid(), signal.SIGKILL))
+        signal.setitimer(signal.ITIMER_REAL, max(delay, 1e-6))
+        spool.pack(fsync=True)
+        os._exit(0)
+    _, status = os.waitpid(child, 0)
+    journal_left = tail_path(target).exists()
+    assert check_target(target) is None  # recovers first, then checks the hashes
+    assert not tail_path(target).exists()
+    with zipfile.ZipFile(target) as archive:
+        assert archive.testzip() is None
+        assert package_problems(archive, target) == []
+    codes = [p["newsarchiver"]["code"] for p in pages(target)]
+    if target.read_bytes() != old:
+        assert len(codes) == 400  # the new file, whole
+    else:
+        assert len(codes) == 200
+    print(
+        f"seed {seed}: delay {delay:.4f}/{took:.4f} s, killed {os.WIFSIGNALED(status)}, "
+        f"journal {journal_left}, {len(codes)} pages"
+    )
