@@ -102,13 +102,18 @@ class OwedPages(_Ledger):
             self._save()
 
 
+OWED_KEPT = 10_000  # articles owed images, the latest failures; older ones are given up
+
+
 class OwedImages(_Ledger):
     """Articles archived without all their body images (``STATE/images-owed.json``):
     code -> how many runs with --images have failed to keep them.
 
     A later run with --images that is given such an article fetches it again
     (it is not skipped as archived) until its images are kept, or until it has
-    failed ``give_up_after`` runs.
+    failed ``give_up_after`` runs: then it is dropped from the ledger (given up is
+    not owed). The ledger keeps the :data:`OWED_KEPT` articles that failed last;
+    an older one is given up, so the file stays small after years of runs.
     """
 
     def __init__(self, output: Path, give_up_after: int) -> None:
@@ -117,6 +122,8 @@ class OwedImages(_Ledger):
             runs = {str(k): int(v) for k, v in self.read(path).items()}
         except (ValueError, TypeError):
             runs = {}
+        # Given up (a ledger of an older version kept them): compacted away.
+        runs = {code: n for code, n in runs.items() if 0 < n < give_up_after}
         super().__init__(path, runs)
         self.runs: dict[str, int] = self.entries
         self.give_up_after = give_up_after
@@ -127,9 +134,14 @@ class OwedImages(_Ledger):
 
     def failed(self, code: str) -> bool:
         """One more run failed to keep ``code``'s images; True when that was the last try."""
-        self.runs[code] = self.runs.get(code, 0) + 1
+        runs = self.runs.pop(code, 0) + 1
+        last = runs >= self.give_up_after
+        if not last:
+            self.runs[code] = runs  # the newest last
+            while len(self.runs) > OWED_KEPT:
+                del self.runs[next(iter(self.runs))]
         self._save()
-        return self.runs[code] >= self.give_up_after
+        return last
 
     def kept(self, code: str) -> None:
         if self.runs.pop(code, None) is not None:
