@@ -181,8 +181,15 @@ def _pages_in(wacz: Path) -> int:
 
     if not wacz.exists():
         return 0
+    from newsarchiver.webarchive.records import is_pages, members_in_order
+
     with zipfile.ZipFile(wacz) as archive:
-        return sum(1 for line in archive.open("pages/pages.jsonl") if b'"format"' not in line)
+        return sum(
+            1
+            for info in members_in_order(archive, is_pages)
+            for line in archive.open(info)
+            if b'"format"' not in line
+        )
 
 
 def pairs(bench: Bench, count: int) -> None:

@@ -64,8 +64,15 @@ def valid_wacz(path: Path) -> None:
 
 
 def pages(path: Path) -> list[dict]:
+    """Every page list's pages (a WACZ grown in place has one a run), oldest first."""
+    from newsarchiver.webarchive.records import is_pages, members_in_order
+
     with zipfile.ZipFile(path) as archive:
-        lines = archive.read("pages/pages.jsonl").decode("utf-8").splitlines()
+        lines = [
+            line
+            for info in members_in_order(archive, is_pages)
+            for line in archive.read(info).decode("utf-8").splitlines()
+        ]
     return [json.loads(line) for line in lines if '"format"' not in line]
 
 

@@ -1,17 +1,22 @@
 """Packing a run's spool into a WACZ: a new file, or the target grown in place.
 
-A WACZ newsarchiver wrote holds its WARC members first and its ending after
-them: ``indexes/index.cdx``, ``pages/pages.jsonl``, ``datapackage.json``,
-``datapackage-digest.json``, the zip's central directory. A run adding to it
-(``--wacz FILE``) writes its WARC member where that ending began and a new
-ending after it: no old record is copied or rehashed (their hashes come from
-the old ``datapackage.json``); the index and the page list are merged anew
-(their size grows with the articles, not with the records: about 4% of a
-WACZ of data answers). Before the file is touched, the old ending is saved
-beside it (``.FILE.tail``, fsynced, with its digest); a run killed while the
-file is being grown leaves it with that journal, and the next run, ``check``
-or ``rebuild`` puts the old ending back first: the old file, whole. A target of
-another layout is packed anew into a temporary file and renamed, as before.
+A new WACZ holds the run's WARC member, ``indexes/index.cdx``,
+``pages/pages.jsonl``, then ``datapackage.json`` and
+``datapackage-digest.json`` and the zip's central directory. A run adding to
+a WACZ newsarchiver wrote (``--wacz FILE``) leaves every member where it is
+and writes its own three after them: ``archive/RUN.warc.gz``,
+``indexes/RUN.cdx`` (sorted CDXJ; pywb and ReplayWeb.page read every index
+of a WACZ) and ``pages/RUN.jsonl``, where the old ending (package, digest,
+directory) began, then a new ending. No old record, index line or page is
+copied or rehashed: the old members' hashes come from the old
+``datapackage.json``; a tick reads and writes its own members, the package
+and the directory (about 250 bytes per member).
+
+Before the file is touched, the old ending is saved beside it (``.FILE.tail``,
+fsynced, with its digest). A run killed while the file grows leaves that
+journal, and the next run, ``rebuild`` or the target check puts the old ending
+back first: the old file, whole. A target of another layout is packed anew
+into a temporary file and renamed (its records copied).
 """
 
 from __future__ import annotations
@@ -28,9 +33,17 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from newsarchiver.webarchive.records import INDEX, PAGES, SOFTWARE, WACZ_VERSION
+from newsarchiver.webarchive.records import (
+    INDEX,
+    PAGES,
+    SOFTWARE,
+    WACZ_VERSION,
+    is_index,
+    is_pages,
+)
+from newsarchiver.webarchive.records import is_warc as _is_warc
 
-ENDING = (INDEX, PAGES, "datapackage.json", "datapackage-digest.json")
+ENDING = ("datapackage.json", "datapackage-digest.json")
 _TAIL_HEADER = 8 + 8 + 32  # offset, length, sha256 of the saved bytes
 
 if TYPE_CHECKING:
@@ -70,13 +83,18 @@ def _pack(path: Path, spool: WarcSpool, previous: zipfile.ZipFile | None) -> Non
     with zipfile.ZipFile(path, "w", allowZip64=True) as wacz:
         if previous is not None:
             for name in previous.namelist():
-                if _is_warc(name):
+                if (
+                    _is_warc(name)
+                    or (is_index(name) or is_pages(name))
+                    and name not in (INDEX, PAGES)
+                ):  # each run's own index and page list (a WACZ grown in place) as they are
+                    compress = zipfile.ZIP_STORED if _is_warc(name) else zipfile.ZIP_DEFLATED
                     _add(wacz, resources, name, _copy(lambda name=name: previous.open(name)),
-                         zipfile.ZIP_STORED)  # fmt: skip
+                         compress)  # fmt: skip
             names = previous.namelist()
             old_index = (lambda: previous.open(INDEX)) if INDEX in names else None
             old_pages = (lambda: previous.open(PAGES)) if PAGES in names else None
-        _write_members(wacz, spool, resources, old_index, old_pages)
+        _write_members(wacz, spool, resources, INDEX, PAGES, old_index, old_pages)
 
 
 def _add(wacz: zipfile.ZipFile, resources: list[dict], name: str, write, compress: int) -> None:
@@ -104,8 +122,12 @@ def _opener(old):
     return old
 
 
-def _write_members(wacz, spool, resources: list[dict], old_index, old_pages) -> None:
-    """The spool's WARC member, then the merged index and page list and the package."""
+def _write_members(
+    wacz, spool, resources: list[dict], index_name: str, pages_name: str,
+    old_index=None, old_pages=None,
+) -> None:  # fmt: skip
+    """The spool's WARC member, its index and page list (merged with ``old_index``
+    and ``old_pages`` when given), and the package."""
     _add(wacz, resources, f"archive/{spool.name}", _copy(lambda: open(spool.path, "rb")),
          zipfile.ZIP_STORED)  # fmt: skip
     index_source, pages_source = _opener(old_index), _opener(old_pages)
@@ -121,7 +143,7 @@ def _write_members(wacz, spool, resources: list[dict], old_index, old_pages) -> 
             for source in sources:
                 getattr(source, "close", lambda: None)()
 
-    _add(wacz, resources, INDEX, index, zipfile.ZIP_DEFLATED)
+    _add(wacz, resources, index_name, index, zipfile.ZIP_DEFLATED)
 
     def pages(out) -> None:
         header = {"format": "json-pages-1.0", "id": "pages", "title": "newsarchiver"}
@@ -134,7 +156,7 @@ def _write_members(wacz, spool, resources: list[dict], old_index, old_pages) -> 
         with open(spool.folder / "pages.jsonl", "rb") as new:
             shutil.copyfileobj(new, out)
 
-    _add(wacz, resources, PAGES, pages, zipfile.ZIP_DEFLATED)
+    _add(wacz, resources, pages_name, pages, zipfile.ZIP_DEFLATED)
     package = {
         "profile": "data-package",
         "resources": resources,
@@ -174,10 +196,6 @@ def tail_path(target: Path) -> Path:
     return target.parent / f".{target.name}.tail"
 
 
-def _is_warc(name: str) -> bool:
-    return name.startswith("archive/") and name.endswith((".warc.gz", ".warc"))
-
-
 def recover(target: Path) -> bool:
     """Put back the ending a killed run saved before growing ``target``; True if it did.
 
@@ -206,35 +224,35 @@ def recover(target: Path) -> bool:
 
 
 def growable(target: Path) -> tuple[int, dict] | None:
-    """Where ``target``'s ending begins and its package, if it can grow in place."""
+    """Where ``target``'s ending begins and its package, if it can grow in place:
+    a WACZ of WARC members, indexes and page lists, its package last, listing them all."""
     with zipfile.ZipFile(target) as old:
         infos = old.infolist()
         names = {info.filename for info in infos}
-        if not set(ENDING) <= names or any(
-            not _is_warc(n) and n not in ENDING and not n.endswith("/") for n in names
-        ):
+        if not set(ENDING) <= names or INDEX not in names or PAGES not in names:
+            return None
+        ours = [i for i in infos if i.filename not in ENDING and not i.filename.endswith("/")]
+        if any(not _own_member(i.filename) for i in ours):
             return None
         start = min(info.header_offset for info in infos if info.filename in ENDING)
-        if any(_is_warc(i.filename) and i.header_offset >= start for i in infos):
+        if any(i.header_offset >= start for i in ours):
             return None
         try:
             package = json.loads(old.read("datapackage.json"))
-            listed = {r["path"] for r in package["resources"]}
+            listed = {str(r["path"]) for r in package["resources"]}
         except (ValueError, KeyError, TypeError):
             return None
-        if not {n for n in names if _is_warc(n)} <= listed:
+        if not {i.filename for i in ours} <= listed:
             return None
         return start, package
 
 
+def _own_member(name: str) -> bool:
+    return _is_warc(name) or is_index(name) or is_pages(name)
+
+
 def grow(target: Path, spool: WarcSpool, start: int, package: dict, fsync: bool) -> None:
     """Add the spool's records to ``target`` in place (see the module's docstring)."""
-    folder = spool.folder
-    old_index, old_pages = folder / "old-index.cdx", folder / "old-pages.jsonl"
-    with zipfile.ZipFile(target) as old:
-        for name, path in ((INDEX, old_index), (PAGES, old_pages)):
-            with old.open(name) as member, open(path, "wb") as out:
-                shutil.copyfileobj(member, out, 1 << 20)
     with open(target, "rb") as handle:
         handle.seek(start)
         ending = handle.read()
@@ -244,7 +262,8 @@ def grow(target: Path, spool: WarcSpool, start: int, package: dict, fsync: bool)
         out.write(hashlib.sha256(ending).digest() + ending)
         out.flush()
         os.fsync(out.fileno())
-    resources = [r for r in package["resources"] if _is_warc(str(r.get("path", "")))]
+    resources = [r for r in package["resources"] if _own_member(str(r.get("path", "")))]
+    stem = spool.name.split(".warc")[0]
     try:
         with zipfile.ZipFile(target, "a", allowZip64=True) as wacz:
             # The old ending is dropped: the new members are written where it began.
@@ -252,7 +271,7 @@ def grow(target: Path, spool: WarcSpool, start: int, package: dict, fsync: bool)
                 wacz.filelist.remove(wacz.NameToInfo.pop(name))
             wacz.start_dir = start
             wacz.fp.seek(start)
-            _write_members(wacz, spool, resources, old_index, old_pages)
+            _write_members(wacz, spool, resources, f"indexes/{stem}.cdx", f"pages/{stem}.jsonl")
         if fsync:
             with open(target, "rb") as handle:
                 os.fsync(handle.fileno())

@@ -26,15 +26,17 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import BinaryIO
 
-from newsarchiver.webarchive.records import INDEX, WaczError, _pages
+from newsarchiver.webarchive.records import (
+    WaczError,
+    _pages,
+    is_index,
+    members_in_order,
+)
+from newsarchiver.webarchive.records import is_warc as _is_warc
 
 logger = logging.getLogger(__name__)
 OPEN_FILES = 64  # WACZ files kept open at once for reading records
 _LOCAL_HEADER = struct.Struct("<4s22xHH")  # signature ... name length, extra length
-
-
-def _is_warc(name: str) -> bool:
-    return name.startswith("archive/") and name.endswith((".warc.gz", ".warc"))
 
 
 def _data_offset(handle: BinaryIO, info: zipfile.ZipInfo) -> int:
@@ -93,28 +95,32 @@ class WebArchive:
                 for name, info in members.items()
                 if info.compress_type == zipfile.ZIP_STORED
             }
-            if INDEX in archive.namelist() and len(starts) == len(members):
-                with archive.open(INDEX) as lines:
-                    for line_number, line in enumerate(lines, 1):
-                        entry = self._index_line(path, line_number, line, starts)
-                        if entry is not None:
-                            found[entry[0]] = (number, entry[1], entry[2])
+            indexes = members_in_order(archive, is_index)
+            if indexes and len(starts) == len(members):
+                for index in indexes:  # a later run's index wins for a URL both hold
+                    with archive.open(index) as lines:
+                        for line_number, line in enumerate(lines, 1):
+                            entry = self._index_line(
+                                path, index.filename, line_number, line, starts
+                            )
+                            if entry is not None:
+                                found[entry[0]] = (number, entry[1], entry[2])
             else:
                 # A WACZ without an index (or with compressed members): its records, read once.
                 found.update(self._scan(number, path, archive, members, starts))
         self._records.update(found)
 
-    def _index_line(self, path: Path, number: int, line: bytes, starts: dict[str, int]):
+    def _index_line(self, path: Path, index: str, number: int, line: bytes, starts: dict[str, int]):
         try:
             data = json.loads(line.split(b" ", 2)[2])
             name = f"archive/{data['filename']}"
             offset, length = int(data["offset"]), int(data.get("length") or 0)
             url = str(data["url"])
         except (IndexError, ValueError, KeyError, TypeError) as exc:
-            self.problems.append(f"{path}: line {number} of {INDEX} skipped ({exc})")
+            self.problems.append(f"{path}: line {number} of {index} skipped ({exc})")
             return None
         if name not in starts or offset < 0 or length < 0:
-            self.problems.append(f"{path}: line {number} of {INDEX} names no record it holds")
+            self.problems.append(f"{path}: line {number} of {index} names no record it holds")
             return None
         return url, starts[name] + offset, length
 

@@ -34,6 +34,30 @@ SOFTWARE = f"newsarchiver {__version__}"
 PAGES = "pages/pages.jsonl"
 INDEX = "indexes/index.cdx"  # CDXJ lines; pywb takes indexes named *.cdx
 SPOOL_PREFIX = ".newsarchiver-wacz-"
+
+
+def is_warc(name: str) -> bool:
+    return name.startswith("archive/") and name.endswith((".warc.gz", ".warc"))
+
+
+def is_index(name: str) -> bool:
+    """A CDXJ index of a WACZ: ``indexes/index.cdx``, and one a run of a WACZ grown in place."""
+    return name.startswith("indexes/") and name.endswith(".cdx")
+
+
+def is_pages(name: str) -> bool:
+    """A page list: ``pages/pages.jsonl``, and one a run of a WACZ grown in place."""
+    return name.startswith("pages/") and name.endswith(".jsonl")
+
+
+def members_in_order(archive: zipfile.ZipFile, kind) -> list[zipfile.ZipInfo]:
+    """The members ``kind(name)`` holds true of, in the order they were written."""
+    return sorted(
+        (info for info in archive.infolist() if kind(info.filename)),
+        key=lambda info: info.header_offset,
+    )
+
+
 SORT_RUN = 50_000  # index lines sorted in memory at once; longer runs merge sorted files
 _HOST = re.sub(r"[^A-Za-z0-9]", "_", socket.gethostname())[:40] or "host"
 # Headers that describe the transfer, not the payload kept: the body is kept
@@ -417,19 +441,18 @@ class WarcSpool:
 
 
 def _pages(archive: zipfile.ZipFile) -> Iterator[dict]:
-    try:
-        handle = archive.open(PAGES)
-    except KeyError:
-        return
-    with handle:
-        for number, line in enumerate(handle, 1):
-            try:
-                page = json.loads(line)
-            except ValueError:
-                # One broken line costs its page, not the file: named, then passed over.
-                logger.warning(
-                    "%s: line %d of %s is no JSON; skipped", archive.filename, number, PAGES
-                )
-                continue
-            if isinstance(page, dict) and "format" not in page:
-                yield page
+    """The pages of every page list of ``archive``, oldest first."""
+    for info in members_in_order(archive, is_pages):
+        with archive.open(info) as handle:
+            for number, line in enumerate(handle, 1):
+                try:
+                    page = json.loads(line)
+                except ValueError:
+                    # One broken line costs its page, not the file: named, then passed over.
+                    logger.warning(
+                        "%s: line %d of %s is no JSON; skipped",
+                        archive.filename, number, info.filename,
+                    )  # fmt: skip
+                    continue
+                if isinstance(page, dict) and "format" not in page:
+                    yield page
