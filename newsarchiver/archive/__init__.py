@@ -110,10 +110,11 @@ class Archive:
     def open(self) -> int:
         """Ready the folder for writing: remove the temporary files killed runs left
         (how many is returned) and scan the index now, not on the first article."""
-        removed = remove_stale_temp_files(self.output)
-        if self._index is None:
-            self._index = ArchiveIndex(self.output).load()
-        return removed
+        if self._index is not None:
+            return remove_stale_temp_files(self.output)
+        temp_files: list = []  # one scan of the post folders for the index and these
+        self._index = ArchiveIndex(self.output).load(temp_files)
+        return remove_stale_temp_files(self.output, temp_files)
 
     def close(self) -> None:
         """Remove the staging folder, unless another writer is using it."""

@@ -97,24 +97,30 @@ def _abandoned(entry: os.DirEntry) -> bool:
         return False
 
 
-def remove_stale_temp_files(output: Path) -> int:
+def remove_stale_temp_files(output: Path, posts_scanned: list | None = None) -> int:
     """Delete temporary files killed runs left behind; return how many.
 
     Files of runs still alive (other workers sharing the folder) are kept.
+    ``posts_scanned``: the temporary files the index's scan of ``_posts/`` and
+    ``old_post/`` met, so those folders are not listed a second time.
     """
     removed = 0
-    for sub in (STAGING, POSTS, OLD_POSTS, CATEGORIES, STATE):
+    folders = (STAGING, CATEGORIES, STATE) if posts_scanned is not None else (
+        STAGING, POSTS, OLD_POSTS, CATEGORIES, STATE
+    )  # fmt: skip
+    found = list(posts_scanned or [])
+    for sub in folders:
         try:
-            entries = list(os.scandir(output / sub))
+            found.extend(os.scandir(output / sub))
         except (FileNotFoundError, NotADirectoryError):
             continue  # nothing there; writing there will say what is wrong
-        for entry in entries:
-            if entry.name.startswith(TEMP_PREFIX) and _abandoned(entry):
-                try:
-                    os.unlink(entry.path)
-                    removed += 1
-                except FileNotFoundError:
-                    pass
+    for entry in found:
+        if entry.name.startswith(TEMP_PREFIX) and _abandoned(entry):
+            try:
+                os.unlink(entry.path)
+                removed += 1
+            except FileNotFoundError:
+                pass
     return removed
 
 

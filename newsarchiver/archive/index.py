@@ -10,7 +10,14 @@ import os
 from pathlib import Path
 
 from newsarchiver.archive.files import atomic_write
-from newsarchiver.archive.layout import OLD_POSTS, POSTS, owed_images, owed_pages, parse_post_name
+from newsarchiver.archive.layout import (
+    OLD_POSTS,
+    POST_NAME,
+    POSTS,
+    TEMP_PREFIX,
+    owed_images,
+    owed_pages,
+)
 
 
 class ArchiveIndex:
@@ -25,7 +32,10 @@ class ArchiveIndex:
         self._paths: dict[str, str] = {}
         self.added: set[str] = set()  # codes first written by this run
 
-    def load(self) -> ArchiveIndex:
+    def load(self, temp_files: list | None = None) -> ArchiveIndex:
+        """Scan the post folders; with ``temp_files`` (a list), the entries of
+        temporary files met on the way are added to it (one scan for both)."""
+        paths, match = self._paths, POST_NAME.fullmatch
         for sub in (OLD_POSTS, POSTS):  # _posts/ wins if a code is in both
             try:
                 entries = os.scandir(self.folder / sub)
@@ -33,9 +43,11 @@ class ArchiveIndex:
                 continue
             with entries:
                 for entry in entries:
-                    named = parse_post_name(entry.name)
-                    if named:
-                        self._paths[named[1]] = f"{sub}/{entry.name}"
+                    name = entry.name
+                    if named := match(name):
+                        paths[named[2]] = f"{sub}/{name}"
+                    elif temp_files is not None and name.startswith(TEMP_PREFIX):
+                        temp_files.append(entry)
         return self
 
     def __contains__(self, code: str) -> bool:

@@ -149,11 +149,15 @@ def rotate(output: Path, keep_days: int, today: date) -> RotateResult:
     posts, old = output / POSTS, output / OLD_POSTS
     if not posts.is_dir():
         return result
-    for path in sorted(posts.iterdir()):
-        named = parse_post_name(path.name)
+    # One listing, types from it (no stat a post): a caught-up tick costs the listing.
+    with os.scandir(posts) as listing:
+        entries = sorted(listing, key=lambda entry: entry.name)
+    for entry in entries:
+        named = parse_post_name(entry.name)
         if not named:
             continue
-        if path.is_symlink() or not path.is_file():
+        path = posts / entry.name
+        if entry.is_symlink() or not entry.is_file():
             result.skipped.append((path.name, "not a regular file"))
             continue
         try:
