@@ -85,11 +85,11 @@ class Child:
             sys.exit(f"{' '.join(args[:1])} exited {self.code}: {self.error.strip()[-600:]}")
 
 
-def build_wacz(target: Path, count: int) -> None:
+def build_wacz(target: Path, count: int, start: int = 0) -> None:
     """A WACZ of ``count`` articles' data answers, as ``--wacz`` keeps them."""
     spool = WarcSpool(target, datetime.now(timezone.utc))
     headers = [(b"Content-Type", b"application/json; charset=utf-8")]
-    for article in articles(count):
+    for article in articles(count, start):
         body = json.dumps(article.json(), ensure_ascii=False).encode("utf-8")
         url = data_url(BASE, article.code)
         spool.add_response(url, 200, headers, body)
@@ -175,16 +175,54 @@ def measure(size: int, work: Path, skip: set[str]) -> dict[str, tuple[float, str
     return figures
 
 
+def folder_figures(files: int, each: int, work: Path) -> None:
+    """``rebuild --from`` a folder of ``files`` WACZ of ``each`` articles: start-up
+    (the page lists and indexes read, in this process), CPU an article, peak RSS."""
+    from newsarchiver.webarchive import WebArchive, archived_articles
+
+    folder = work / "folder"
+    folder.mkdir()
+    for number in range(files):
+        build_wacz(folder / f"run-{number:06d}.wacz", each, number * each)
+    paths = sorted(folder.glob("*.wacz"))
+    started = time.perf_counter()
+    found = archived_articles(paths)
+    archive = WebArchive(paths).open()
+    startup = time.perf_counter() - started
+    archive.close()
+    again = work / "again"
+    run = Child(["rebuild", "--from", str(folder), "-q", "--output", str(again),
+                 "--share-base", BASE], work)  # fmt: skip
+    posts = len(os.listdir(again / "_posts"))
+    if posts != files * each or len(found) != posts:
+        sys.exit(f"rebuild of the folder wrote {posts} posts of {files * each}")
+    print(
+        f"  folder of {files} WACZ ({each} article(s) each): start-up {startup:.2f} s "
+        f"({1e3 * startup / files:.2f} ms a file), rebuild CPU {1e3 * run.cpu / posts:.2f} ms "
+        f"an article, peak RSS {run.rss:.0f} MB",
+        flush=True,
+    )
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
+    parser.add_argument("--sizes", type=int, nargs="*", default=[10_000, 100_000])
     parser.add_argument(
         "--skip", action="append", default=[],
         choices=["crawl", "discover", "wacz", "categories", "rotate", "rebuild"],
     )  # fmt: skip
+    parser.add_argument(
+        "--folders", type=int, nargs="*", default=[],
+        help="also rebuild folders of this many one-article WACZ files (e.g. 2000 10000)",
+    )  # fmt: skip
     opts = parser.parse_args()
+    for files in opts.folders:
+        with tempfile.TemporaryDirectory(prefix="newsarchiver-scale-", dir=scratch_folder()) as tmp:
+            folder_figures(files, 1, Path(tmp))
+    if not opts.sizes:
+        return 0
     results: dict[int, dict[str, tuple[float, str]]] = {}
     for size in opts.sizes:
         with tempfile.TemporaryDirectory(prefix="newsarchiver-scale-", dir=scratch_folder()) as tmp:
