@@ -110,9 +110,13 @@ def test_redirect_loops_and_offsite_redirects_fail_their_url(tmp_path):
         report = tmp_path / "r.json"
         result = run_cli("crawl", *urls, "-o", str(tmp_path / "o"), "--report", str(report))
     assert result.code == 1
-    failed = {f["url"]: f["reason"] for f in json.loads(report.read_text("utf-8"))["failed"]}
+    listed = json.loads(report.read_text("utf-8"))["failed"]
+    assert sorted(f["url"] for f in listed) == sorted(urls)  # one outcome each
+    failed = {f["url"]: f["reason"] for f in listed}
     assert "redirect" in failed[urls[0]]
     assert "redirected to another host" in failed[urls[1]]
+    # The loop is not asked again past the dupefilter when the run is idle.
+    assert site.requests[f"data:{GOLDEN}"] <= 2
 
 
 def test_resume_tries_failed_urls_again(tmp_path):

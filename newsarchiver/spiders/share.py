@@ -203,6 +203,8 @@ class ShareSpider(scrapy.Spider):
         again, past the dupefilter, for those still without an outcome when it is
         idle (``ask_dropped_again``): never fetched twice, never left unasked.
         """
+        if request.meta.get("redirect_urls"):
+            return  # a redirect loop: the dupefilter fails its article (ForgetfulDupeFilter.log)
         if request.callback in (self.parse_data, self.parse_page) and not self.shared_queue:
             self._dropped[request.cb_kwargs.get("url", request.url)] = request
 
