@@ -9,7 +9,7 @@ from newsarchiver import __version__
 from newsarchiver.exits import Exit
 
 COMMAND_MODULES = (
-    "crawl", "discover", "enqueue", "worker", "rebuild", "demo", "categories", "rotate",
+    "crawl", "discover", "enqueue", "worker", "rebuild", "demo", "categories", "rotate", "check",
     "init_site",
     "sample_site",
 )  # fmt: skip

@@ -223,11 +223,27 @@ def init_site(
         if path.exists():
             kept.append(relative)
             continue
+        if "/" not in relative and (other := _same_page(folder, relative)):
+            kept.append(f"{other} (builds to {relative}: a second one would collide)")
+            continue
         atomic_write(path, text.encode("utf-8"))
         written.append(relative)
     for sub in (layout.POSTS, layout.CATEGORIES):
         (folder / sub).mkdir(parents=True, exist_ok=True)
     return written, kept
+
+
+PAGE_SUFFIXES = (".html", ".htm", ".md", ".markdown", ".mkdn", ".mkd", ".mdown", ".textile")
+
+
+def _same_page(folder: Path, name: str) -> str | None:
+    """A page the site already has that Jekyll builds to ``name`` (``index.md`` for
+    ``index.html``), if any."""
+    stem = name.rsplit(".", 1)[0]
+    for suffix in PAGE_SUFFIXES:
+        if (folder / f"{stem}{suffix}").is_file():
+            return f"{stem}{suffix}"
+    return None
 
 
 def configured_site(folder: Path) -> str | None:

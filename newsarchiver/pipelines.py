@@ -107,6 +107,8 @@ class PostWriter:
             body_format=settings.get("NEWSARCHIVER_BODY_FORMAT", self.body_format),
         )
         self.categories_done: set[str] = set()
+        # --refresh-foreign: posts newsarchiver did not write are replaced too.
+        self.replace_foreign = settings.getbool("NEWSARCHIVER_REFRESH_FOREIGN")
         # --site / -s NEWSARCHIVER_SITE win; else a blog's _config.yml may set it.
         self.site_given = (settings.getpriority("NEWSARCHIVER_SITE") or 0) > SETTINGS_PRIORITIES[
             "project"
@@ -145,12 +147,20 @@ class PostWriter:
         # one small write and a rename, and a thread hop per article costs the
         # crawl more CPU than the write itself (README, Benchmark).
         try:
-            item.status = self.archive.write_post(item.code, item.published, data)
+            item.status = self.archive.write_post(
+                item.code, item.published, data, self.replace_foreign
+            )
         except OSError as exc:
             if exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EROFS):
                 self.stop(f"cannot write to {self.output}: {exc.strerror}")
             raise ArticleFailed(item, f"cannot write the post ({exc.strerror or exc})") from None
-        if item.slug not in self.categories_done:
+        if item.status == "kept":
+            self.note(
+                f"KEPT {self.archive.index.path(item.code)}: not written by newsarchiver "
+                "(another writer's or fixed by hand), left as it is; --refresh-foreign "
+                "replaces it"
+            )
+        elif item.slug not in self.categories_done:
             self.write_category_page(item.slug, item.outlet)
         return item  # the tally is the report's (RunReport)
 
@@ -162,8 +172,11 @@ class PostWriter:
         """
         self.categories_done.add(slug)
         try:
-            if self.archive.write_category_page(slug, outlet):
+            change = self.archive.write_category_page(slug, outlet)
+            if change:
                 self.stats.inc_value("newsarchiver/category_pages_written")
+                if change.was is not None:
+                    self.note(change.line())
         except OSError as exc:
             if exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EROFS):
                 self.stop(f"cannot write to {self.output}: {exc.strerror}")
@@ -177,6 +190,10 @@ class PostWriter:
                 )
             return
         self.archive.owed.paid(slug)
+
+    def note(self, message: str) -> None:
+        if self.crawler is not None:
+            self.crawler.signals.send_catch_log(signals.run_note, message=message)
 
     def stop(self, reason: str) -> None:
         """Stop the whole run now: every further article would fail the same way."""

@@ -136,11 +136,16 @@ def render_post(
     )
 
 
+def category_title(outlet: str) -> str:
+    """A category page's ``title:`` as written."""
+    return yaml_scalar(outlet + TAG_SUFFIX)
+
+
 def render_category_page(outlet: str, slug: str) -> str:
     return (
         "---\n"
         "layout: category\n"
-        f"title: {yaml_scalar(outlet + TAG_SUFFIX)}\n"
+        f"title: {category_title(outlet)}\n"
         f"category: {yaml_scalar(slug)}\n"
         "---"
     )

@@ -24,7 +24,9 @@ STATUSES = ("new", "updated", "unchanged")
 
 
 SHOWN_FAILURES = 1000  # failures kept for stderr and the log; the report file has all
-REPORT_LISTS = (*STATUSES, "duplicate", "failed", "not_reached", "given_up", "images_failed")
+REPORT_LISTS = (
+    *STATUSES, "kept", "duplicate", "failed", "not_reached", "given_up", "images_failed"
+)  # fmt: skip
 
 
 class RunReport:
@@ -47,6 +49,7 @@ class RunReport:
         self._counts = dict.fromkeys(REPORT_LISTS, 0)  # without a crawler (tests)
         self.failures: list[dict[str, str]] = []  # the first SHOWN_FAILURES
         self.warnings: list[str] = []
+        self.notes: list[str] = []  # the first SHOWN_FAILURES
         self.image_failures: list[dict[str, str]] = []  # the first SHOWN_FAILURES
         self._spools: dict[str, IO[bytes]] = {}
         self.write_error: str | None = None
@@ -65,6 +68,7 @@ class RunReport:
         connect(ext.article_duplicate, signal=signals.article_duplicate)
         connect(ext.spider_error, signal=scrapy_signals.spider_error)
         connect(ext.run_warning, signal=signals.run_warning)
+        connect(ext.run_note, signal=signals.run_note)
         connect(ext.image_failed, signal=signals.image_failed)
         connect(ext.spider_closed, signal=scrapy_signals.spider_closed)
         return ext
@@ -132,7 +136,8 @@ class RunReport:
                 yield b"\n  "
             yield b"]"
         warnings = json.dumps(self.warnings, ensure_ascii=False)
-        yield f',\n  "warnings": {warnings}\n}}\n'.encode()
+        notes = json.dumps(self.notes, ensure_ascii=False)
+        yield f',\n  "warnings": {warnings},\n  "notes": {notes}\n}}\n'.encode()
 
     def item_scraped(self, item) -> None:
         self.add(item.status or "unchanged", item.code, item.url)
@@ -174,6 +179,15 @@ class RunReport:
     def run_warning(self, message: str) -> None:
         self.warnings.append(message)
 
+    def run_note(self, message: str) -> None:
+        if len(self.notes) < SHOWN_FAILURES:
+            self.notes.append(message)
+
+    def print_notes(self, stream) -> None:
+        """Without --quiet: what the run changed or left that is not a post of its own."""
+        for message in self.notes:
+            print(f"  {message}", file=stream)
+
     def print_warnings(self, stream) -> None:
         for message in self.warnings:
             print(f"newsarchiver: warning: {message}", file=stream)
@@ -198,7 +212,9 @@ class RunReport:
     def summary(self) -> str:
         counts = self.counts
         extra = tuple(
-            k for k in ("duplicate", "not_reached", "given_up", "images_failed") if counts[k]
+            k
+            for k in ("kept", "duplicate", "not_reached", "given_up", "images_failed")
+            if counts[k]
         )
         return ", ".join(f"{counts[key]} {key.replace('_', ' ')}" for key in (
             *STATUSES, "failed", *extra
@@ -239,6 +255,8 @@ class RunReport:
         logger.info("Summary: %s (%s)", self.summary(), reason, extra=marked)
         for failure in self.failures:
             logger.info("Failed %s: %s", failure["url"], failure["reason"], extra=marked)
+        for message in self.notes:
+            logger.info("%s", message, extra=marked)
         for message in self.warnings:
             logger.warning("%s", message, extra=marked)
         for failure in self.image_failures:

@@ -303,6 +303,8 @@ def finish(crawler, startup_error: str | None, settings) -> int:
     if not settings.getbool("NEWSARCHIVER_QUIET") or failed or fatal:
         print(f"newsarchiver: {report.summary()} (posts in {output / '_posts'})", file=sys.stderr)
         report.print_failures(sys.stderr)
+    if not settings.getbool("NEWSARCHIVER_QUIET"):
+        report.print_notes(sys.stderr)
     if (wacz := stats.get_value("newsarchiver/wacz") if stats else None) and not (
         settings.getbool("NEWSARCHIVER_QUIET")
     ):

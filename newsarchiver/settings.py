@@ -81,6 +81,11 @@ NEWSARCHIVER_GIVE_UP_AFTER = 10  # runs an article discover listed may fail befo
 NEWSARCHIVER_SOURCE_BASE = ""  # where discovered codes are fetched ("": the listing's host)
 NEWSARCHIVER_BODY_FORMAT = "html"  # or "markdown"
 NEWSARCHIVER_REFRESH = False  # refetch articles already in the output folder
+# With a refresh, also replace posts newsarchiver did not write (--refresh-foreign).
+NEWSARCHIVER_REFRESH_FOREIGN = False
+# Posts ``rotate`` never moves (file names or shell patterns; ``--keep`` adds more):
+# the legacy archive's pinned first post.
+NEWSARCHIVER_ROTATE_KEEP = ("2021-12-01-init.md",)
 NEWSARCHIVER_REPORT = ""  # path of a JSON report written at the end of a run
 NEWSARCHIVER_PROGRESS_INTERVAL = 10.0
 NEWSARCHIVER_PROGRESS_BAR = True  # a redrawn bar instead of log lines on a terminal

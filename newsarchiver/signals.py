@@ -9,6 +9,10 @@ article_duplicate = object()
 # run_warning(message: str): something an operator must see even with --quiet
 # (the run may have missed articles) that fails no URL.
 run_warning = object()
+# run_note(message: str): a change an operator may want to know of, not a failure
+# (a post left as another writer wrote it, a category page brought to the contract);
+# printed without --quiet and listed in the report.
+run_note = object()
 # article_requested(url: str, code: str): asked for; every such URL gets one outcome.
 article_requested = object()
 # article_settled(url: str, code: str | None, status: str, reason: str | None): a URL's

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from newsarchiver.archive.written import digest
 from newsarchiver.jekyll_text import psych_retypes
 from newsarchiver.post_format import yaml_label, yaml_scalar
 from newsarchiver.sample_site import SampleSite
@@ -186,8 +187,16 @@ def test_categories_command_writes_nothing_outside_the_output(tmp_path):
         encoding="utf-8",
     )
     result = run_cli("categories", "-o", str(output))
-    assert result.code == 1
+    assert result.code == 0  # a post newsarchiver did not write: passed over, named
     assert "unsafe category name" in result.stderr
+    assert not list(tmp_path.rglob("escaped*"))
+    # The same post as newsarchiver's own (its ledger says so): a failure, still no write.
+    data = (output / "_posts" / "2022-05-20-EVIL1.md").read_bytes()
+    (output / ".newsarchiver-state").mkdir()
+    (output / ".newsarchiver-state" / "written-posts").write_text(f"EVIL1 {digest(data)}\n")
+    result = run_cli("categories", "-o", str(output))
+    assert result.code == 1
+    assert "FAILED" in result.stderr and "unsafe category name" in result.stderr
     assert not list(tmp_path.rglob("escaped*"))
 
 

@@ -214,13 +214,20 @@ def test_the_built_blog_has_a_feed_seo_tags_pager_and_every_post_reachable(tmp_p
     assert linked == every
 
 
-def test_rotation_says_it_takes_posts_out_of_the_built_blog(site, tmp_path):
-    out = tmp_path / "o"
-    assert run_cli("crawl", site.share_url(GOLDEN), "-o", str(out)).code == 0
-    result = run_cli("rotate", "-o", str(out), "--keep-days", "1", "--now", "2030-01-01")
+def test_rotation_says_what_it_does_to_the_built_blog(site, tmp_path):
+    """What rotation does depends on the blog's _config.yml: init-site's excludes old_post/."""
+    blog, plain = tmp_path / "blog", tmp_path / "o"
+    assert run_cli("init-site", str(blog)).code == 0
+    for out in (blog, plain):
+        assert run_cli("crawl", site.share_url(GOLDEN), "-o", str(out)).code == 0
+    rotate = ("rotate", "--keep-days", "1", "--now", "2030-01-01", "-o")
+    result = run_cli(*rotate, str(blog))
     assert result.code == 0
-    assert "no longer in the built blog" in result.stderr
-    assert "Rotation removes posts from the built blog" in README
+    assert "no longer in the built blog (_config.yml excludes old_post/)" in result.stderr
+    result = run_cli(*rotate, str(plain))
+    assert result.code == 0
+    assert "Jekyll still builds each as a page under /old_post/" in result.stderr
+    assert "Rotation takes posts out of the blog's post lists" in README
 
 
 @pytest.mark.node

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from newsarchiver.archive.written import digest
 from newsarchiver.sample_site import ARTICLES, SampleSite
 from newsarchiver.sample_site.articles import SampleArticle, generated
 from newsarchiver.sample_site.server import IMAGES, render_page
@@ -172,18 +173,31 @@ def test_a_rebuild_applies_a_renderer_fix_to_an_existing_folder(site, tmp_path):
     assert run_cli("crawl", *site.share_urls(), "-o", str(out), "--wacz", str(wacz)).code == 0
     site.stop()
     written = posts(out)
-    old, gone = sorted(written)[:2]
-    (out / "_posts" / old).write_bytes(written[old].replace(b"\n\n<http", b"\n\n\n<http"))
+    old, gone, fixed = sorted(written)[:3]
+    # The post as an older renderer wrote it: its ledger line says newsarchiver wrote it.
+    older = written[old].replace(b"\n\n<http", b"\n\n\n<http")
+    (out / "_posts" / old).write_bytes(older)
+    with open(out / ".newsarchiver-state" / "written-posts", "a") as ledger:
+        ledger.write(f"{old.rsplit('-', 1)[1][:-3]} {digest(older)}\n")
     (out / "_posts" / gone).unlink()
+    # A post fixed by hand since: not newsarchiver's bytes, so a rebuild leaves it.
+    by_hand = written[fixed].replace(b"layout: post", b"layout: post\npinned: true")
+    (out / "_posts" / fixed).write_bytes(by_hand)
     result = run_cli(
         "rebuild", "--from", str(wacz), "-o", str(out), "--report", str(tmp_path / "r.json")
     )
     assert result.code == 0, result.stderr
-    assert posts(out) == written
+    assert posts(out) == {**written, fixed: by_hand}
     done = report(tmp_path / "r.json")
     assert [old.rsplit("-", 1)[1][:-3]] == done["updated"]
     assert [gone.rsplit("-", 1)[1][:-3]] == done["new"]
-    assert len(done["unchanged"]) == len(written) - 2
+    assert [fixed.rsplit("-", 1)[1][:-3]] == done["kept"]
+    assert f"KEPT {out / '_posts' / fixed}: not written by newsarchiver" in result.stderr
+    # Asked for by name of the option: the hand fix goes too.
+    again = run_cli("rebuild", "--from", str(wacz), "-o", str(out), "--refresh-foreign")
+    assert again.code == 0, again.stderr
+    assert posts(out) == written
+    assert len(done["unchanged"]) == len(written) - 3
 
 
 def test_runs_add_to_one_wacz_and_a_folder_gets_one_file_a_run(site, tmp_path):

@@ -30,6 +30,7 @@ from newsarchiver.archive.files import (
     remove_stale_temp_files,
 )
 from newsarchiver.archive.index import ArchiveIndex, OwedImages, OwedPages
+from newsarchiver.archive.written import WrittenPosts
 from newsarchiver.extract import ExtractError, parse_share_url
 
 if TYPE_CHECKING:  # maintenance and post_format are imported when used:
@@ -50,6 +51,34 @@ class Admission:
     reason: str = ""  # why an invalid URL is
 
 
+@dataclass(frozen=True)
+class PageChange:
+    """A category page written: ``was`` is the title the page had (None if it was new)."""
+
+    page: Path
+    title: str
+    was: str | None = None
+
+    def line(self) -> str:
+        where = f"{layout.CATEGORIES}/{self.page.name}"
+        if self.was is None:
+            return f"WROTE {where}: title {self.title}"
+        if self.was == self.title:
+            return f"REWROTE {where}: title {self.title} kept, the rest as the contract writes it"
+        return f"REWROTE {where}: title {self.was or '(none)'} -> {self.title}"
+
+
+def page_title(data: bytes) -> str:
+    """The ``title:`` of a page's front matter as written ("" if it has none)."""
+    head = data[:4096].decode("utf-8", "replace")
+    for line in head.splitlines()[1:]:
+        if line.strip() == "---":
+            break
+        if line.startswith("title:"):
+            return line[len("title:") :].strip()
+    return ""
+
+
 class Archive:
     """One archive folder (``output``): its posts, category pages and state."""
 
@@ -61,6 +90,7 @@ class Archive:
         self._index: ArchiveIndex | None = None
         self._owed: OwedPages | None = None
         self._owed_images: OwedImages | None = None
+        self.written = WrittenPosts(self.output, fsync)
 
     @property
     def index(self) -> ArchiveIndex:
@@ -118,39 +148,57 @@ class Archive:
 
     def close(self) -> None:
         """Remove the staging folder, unless another writer is using it."""
+        self.written.close()
         remove_staging_folder(self.output)
 
-    def write_post(self, code: str, published: str, data: bytes) -> str:
-        """Write a post's bytes unless they are there already: ``new``, ``updated`` or
-        ``unchanged``. A post already in ``_posts/`` or ``old_post/`` stays in its folder;
-        one whose date changed is renamed. OSError if it cannot be written."""
+    def write_post(
+        self, code: str, published: str, data: bytes, replace_foreign: bool = False
+    ) -> str:
+        """Write a post's bytes unless they are there already: ``new``, ``updated``,
+        ``unchanged`` or ``kept``. A post already in ``_posts/`` or ``old_post/`` stays
+        in its folder; one whose date changed is renamed. A post newsarchiver did not
+        write (another format, another writer, fixed by hand since) is ``kept`` as it
+        is unless ``replace_foreign``. OSError if it cannot be written."""
         existing = self.index.path(code)
         folder = existing.parent if existing else self.output / layout.POSTS
         target = folder / layout.post_name(published, code)
-        if existing == target and read_bytes(target) == data:
-            status = "unchanged"
+        if existing is None:
+            status = "new"
         else:
-            atomic_write(target, data, self.staging, fsync=self.fsync)
-            if existing and existing != target:
-                existing.unlink(missing_ok=True)  # the article's date changed
-            status = "updated" if existing else "new"
+            on_disk = read_bytes(existing)
+            if existing == target and on_disk == data:
+                if not self.written.owns(code, data):
+                    self.written.wrote(code, data)  # byte for byte what it writes: its own
+                return "unchanged"
+            if on_disk is not None and not replace_foreign and not self.written.owns(code, on_disk):
+                return "kept"
+            status = "updated"
+        atomic_write(target, data, self.staging, fsync=self.fsync)
+        self.written.wrote(code, data)
+        if existing and existing != target:
+            existing.unlink(missing_ok=True)  # the article's date changed
         self.index.record(code, target)
         return status
 
-    def write_category_page(self, slug: str, outlet: str) -> bool:
-        """Write a category page unless its bytes are there already; True if written.
+    def write_category_page(
+        self, slug: str, outlet: str, replace: bool = True
+    ) -> PageChange | None:
+        """Write a category page unless its bytes are there already: what was written,
+        or None. ``replace=False``: a page that is there (another writer's) is left.
 
         OSError if it cannot be written (ValueError for a slug that would leave
         the category folder).
         """
-        from newsarchiver.post_format import render_category_page
+        from newsarchiver.post_format import category_title, render_category_page
 
         page = layout.category_page(self.output, slug)
         data = render_category_page(outlet, slug).encode("utf-8")
-        if read_bytes(page) == data:
-            return False
+        old = read_bytes(page)
+        if old == data or (old is not None and not replace):
+            return None
         atomic_write(page, data, self.staging, fsync=self.fsync)
-        return True
+        was = None if old is None else page_title(old)
+        return PageChange(page, category_title(outlet), was)
 
     def rebuild_categories(self) -> CategoryResult:
         """Write the category page of every category the posts name."""
@@ -158,11 +206,11 @@ class Archive:
 
         return rebuild_categories(self)
 
-    def rotate(self, keep_days: int, today: date) -> RotateResult:
-        """Move posts older than ``keep_days`` days to ``old_post/``."""
+    def rotate(self, keep_days: int, today: date, keep: tuple[str, ...] = ()) -> RotateResult:
+        """Move posts older than ``keep_days`` days to ``old_post/``, but those ``keep`` names."""
         from newsarchiver.archive.maintenance import rotate
 
-        return rotate(self.output, keep_days, today)
+        return rotate(self.output, keep_days, today, keep)
 
     def read_front_matter(self, path: Path) -> str:
         """The front matter of a post (a path in this folder)."""

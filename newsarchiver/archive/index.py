@@ -17,6 +17,7 @@ from newsarchiver.archive.layout import (
     TEMP_PREFIX,
     owed_images,
     owed_pages,
+    rotate_conflicts,
 )
 
 
@@ -158,3 +159,22 @@ class OwedImages(_Ledger):
     def kept(self, code: str) -> None:
         if self.runs.pop(code, None) is not None:
             self._save()
+
+
+class RotateConflicts(_Ledger):
+    """Names ``rotate`` found in both ``_posts/`` and ``old_post/`` with different bytes:
+    name -> [digest in _posts/, digest in old_post/]. A conflict is reported the
+    tick it is found (or its bytes change), then kept quiet."""
+
+    def __init__(self, output: Path) -> None:
+        path = rotate_conflicts(output)
+        super().__init__(path, {str(k): v for k, v in self.read(path).items()})
+        self.known: dict = self.entries
+
+    def settle(self, found: dict[str, list[str]]) -> list[str]:
+        """This tick's conflicts: remember them; return the names not known before."""
+        new = [name for name, digests in found.items() if self.known.get(name) != digests]
+        if found != self.known:
+            self.known = self.entries = dict(found)
+            self._save()
+        return new

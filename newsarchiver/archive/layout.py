@@ -87,3 +87,13 @@ def owed_pages(output: Path) -> Path:
 def owed_images(output: Path) -> Path:
     """Articles whose body images a run with --images could not keep, for later runs."""
     return output / STATE / "images-owed.json"
+
+
+def written_posts(output: Path) -> Path:
+    """The posts newsarchiver wrote (code and digest, a line each): what it may replace."""
+    return output / STATE / "written-posts"
+
+
+def rotate_conflicts(output: Path) -> Path:
+    """Names in both ``_posts/`` and ``old_post/`` with different bytes, reported once."""
+    return output / STATE / "rotate-conflicts.json"

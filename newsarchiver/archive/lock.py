@@ -57,12 +57,29 @@ class RunLock:
             raise UnusableLock(
                 f"the lock file {self.path} is {_kind(mode)}, not a regular file; remove it"
             )
+        flags = os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC | os.O_NONBLOCK
+        return self._take(flags, fcntl.LOCK_EX)
+
+    def acquire_shared(self) -> bool:
+        """As a reader (``check``): True unless a run is writing. Creates nothing: the
+        folder is locked shared, and the lock file too if there is one."""
+        import fcntl
+
+        return self._take(os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC | os.O_NONBLOCK, fcntl.LOCK_SH)
+
+    def _take(self, file_flags: int, operation: int) -> bool:
+        """Open the folder and the lock file (``file_flags``; a missing file is skipped
+        unless they create it) and ``flock`` both with ``operation``."""
+        import fcntl
+
         fds: list[int] = []
         try:
-            fds.append(os.open(folder, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC))
-            flags = os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC | os.O_NONBLOCK
+            fds.append(os.open(self.path.parent, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC))
             try:
-                fds.append(os.open(self.path, flags, 0o644))
+                fds.append(os.open(self.path, file_flags, 0o644))
+            except FileNotFoundError:
+                if file_flags & os.O_CREAT:
+                    raise
             except OSError as exc:
                 if exc.errno in (errno.ELOOP, errno.EISDIR, errno.ENXIO):
                     raise UnusableLock(
@@ -71,7 +88,7 @@ class RunLock:
                 raise
             for number, fd in enumerate(fds):
                 try:
-                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    fcntl.flock(fd, operation | fcntl.LOCK_NB)
                 except OSError as exc:
                     if exc.errno in (errno.EAGAIN, errno.EACCES, errno.EWOULDBLOCK):
                         raise _Held from None

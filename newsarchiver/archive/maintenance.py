@@ -6,9 +6,11 @@ Called through :class:`newsarchiver.archive.Archive`.
 from __future__ import annotations
 
 import errno
+import fnmatch
 import logging
 import os
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
@@ -96,59 +98,116 @@ def post_category(path: Path) -> tuple[str, str]:
 
 
 @dataclass
+class PostFile:
+    """A file in ``_posts/`` or ``old_post/``: ``code`` None if it is not named as a post."""
+
+    path: Path
+    folder: str  # POSTS or OLD_POSTS
+    code: str | None
+
+
+def post_files(output: Path) -> Iterator[PostFile]:
+    """Every regular file in ``_posts/`` and ``old_post/`` (sorted by name), but dot-files
+    (Jekyll reads none; newsarchiver's temporary files are among them)."""
+    for sub in (POSTS, OLD_POSTS):
+        try:
+            with os.scandir(output / sub) as listing:
+                entries = sorted(listing, key=lambda entry: entry.name)
+        except (FileNotFoundError, NotADirectoryError):
+            continue
+        for entry in entries:
+            if entry.name.startswith(".") or not entry.is_file(follow_symlinks=False):
+                continue
+            named = parse_post_name(entry.name)
+            yield PostFile(output / sub / entry.name, sub, named[1] if named else None)
+
+
+NOT_A_POST_NAME = "not named YYYY-MM-DD-CODE.md: Jekyll does not read it as a post"
+
+
+@dataclass
 class CategoryResult:
-    written: list[str] = field(default_factory=list)
+    written: list = field(default_factory=list)  # PageChange, a page each
     unchanged: list[str] = field(default_factory=list)
-    errors: list[tuple[str, str]] = field(default_factory=list)  # (post path, reason)
+    left: list[str] = field(default_factory=list)  # pages of other writers' categories, kept
+    errors: list[tuple[str, str]] = field(default_factory=list)  # own posts: (path, reason)
+    foreign: list[tuple[str, str]] = field(default_factory=list)  # others' files: (path, reason)
 
 
 def rebuild_categories(archive: Archive) -> CategoryResult:
-    """Write the category page of every category in ``_posts/`` and ``old_post/``."""
+    """Write the category page of every category the posts in ``_posts/`` and
+    ``old_post/`` name.
+
+    A page newsarchiver writes posts for is brought to the contract's bytes; the
+    page of a category only other writers' posts name is written if missing and
+    otherwise left as it is. A file newsarchiver cannot read is an error if it
+    wrote it, else counted as another writer's (Jekyll may not read it either).
+    """
     outlets: dict[str, str] = {}
+    ours: set[str] = set()
     result = CategoryResult()
-    for sub in (POSTS, OLD_POSTS):
-        folder = archive.output / sub
-        if not folder.is_dir():
+    written = archive.written.digests
+    for post in post_files(archive.output):
+        where = f"{post.folder}/{post.path.name}"
+        if post.code is None:
+            result.foreign.append((where, NOT_A_POST_NAME))
             continue
-        for path in sorted(folder.iterdir()):
-            if not parse_post_name(path.name):
-                continue
-            try:
-                slug, outlet = post_category(path)
-                category_page(archive.output, slug)  # refuses names that leave the folder
-            except (ValueError, OSError) as exc:
-                result.errors.append((str(path), str(exc)))
-                continue
-            outlets.setdefault(slug, outlet)
+        try:
+            slug, outlet = post_category(post.path)
+            category_page(archive.output, slug)  # refuses names that leave the folder
+        except (ValueError, OSError) as exc:
+            (result.errors if post.code in written else result.foreign).append((where, str(exc)))
+            continue
+        outlets.setdefault(slug, outlet)
+        if post.code in written:
+            ours.add(slug)
     for slug, outlet in sorted(outlets.items()):
-        if archive.write_category_page(slug, outlet):
-            result.written.append(slug)
-        else:
+        change = archive.write_category_page(slug, outlet, replace=slug in ours)
+        if change:
+            result.written.append(change)
+        elif slug in ours or _page_is(archive, slug, outlet):
             result.unchanged.append(slug)
+        else:
+            result.left.append(slug)
     archive.close()
     return result
+
+
+def _page_is(archive: Archive, slug: str, outlet: str) -> bool:
+    from newsarchiver.post_format import render_category_page
+
+    data = render_category_page(outlet, slug).encode("utf-8")
+    return read_bytes(category_page(archive.output, slug)) == data
 
 
 @dataclass
 class RotateResult:
     moved: list[str] = field(default_factory=list)
     kept: int = 0
-    conflicts: list[str] = field(default_factory=list)  # names already in old_post/, different
+    pinned: list[str] = field(default_factory=list)  # on the keep list, left in _posts/
+    conflicts: list[str] = field(default_factory=list)  # found this tick (different bytes)
+    known_conflicts: int = 0  # reported by an earlier tick, still there
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (name, why not moved)
 
 
-def rotate(output: Path, keep_days: int, today: date) -> RotateResult:
+def rotate(output: Path, keep_days: int, today: date, keep: tuple[str, ...] = ()) -> RotateResult:
     """Move posts dated before the last ``keep_days`` days (today is one) to ``old_post/``.
 
     A post is moved by a hard link and an unlink, so nothing in ``old_post/`` is
     ever overwritten; a post already there with the same bytes just leaves
-    ``_posts/``.
+    ``_posts/``; one there with other bytes stays in both, reported the first
+    tick only (:class:`~newsarchiver.archive.index.RotateConflicts`). Names
+    matching a pattern of ``keep`` (shell patterns) are never moved.
     """
+    from newsarchiver.archive.index import RotateConflicts
+    from newsarchiver.archive.written import digest
+
     first_kept = today - timedelta(days=keep_days - 1)
     result = RotateResult()
     posts, old = output / POSTS, output / OLD_POSTS
     if not posts.is_dir():
         return result
+    found: dict[str, list[str]] = {}
     # One listing, types from it (no stat a post): a caught-up tick costs the listing.
     with os.scandir(posts) as listing:
         entries = sorted(listing, key=lambda entry: entry.name)
@@ -157,6 +216,9 @@ def rotate(output: Path, keep_days: int, today: date) -> RotateResult:
         if not named:
             continue
         path = posts / entry.name
+        if any(fnmatch.fnmatchcase(entry.name, pattern) for pattern in keep):
+            result.pinned.append(entry.name)
+            continue
         if entry.is_symlink() or not entry.is_file():
             result.skipped.append((path.name, "not a regular file"))
             continue
@@ -173,20 +235,40 @@ def rotate(output: Path, keep_days: int, today: date) -> RotateResult:
         try:
             os.link(path, target)
         except FileExistsError:
-            if read_bytes(target) != read_bytes(path):
-                result.conflicts.append(path.name)
+            if (mine := read_bytes(path)) != (theirs := read_bytes(target)):
+                found[path.name] = [digest(mine or b""), digest(theirs or b"")]
                 continue
         except OSError as exc:
             if exc.errno not in (errno.EXDEV, errno.EPERM, errno.EMLINK):
                 raise
             # old_post/ on another file system (or no hard links there): copy, never overwrite.
             if not _copy_new(path, target):
-                if read_bytes(target) != read_bytes(path):
-                    result.conflicts.append(path.name)
+                if (mine := read_bytes(path)) != (theirs := read_bytes(target)):
+                    found[path.name] = [digest(mine or b""), digest(theirs or b"")]
                     continue
         path.unlink()
         result.moved.append(path.name)
+    result.conflicts = RotateConflicts(output).settle(found)
+    result.known_conflicts = len(found) - len(result.conflicts)
     return result
+
+
+def old_posts_built(output: Path) -> bool | None:
+    """Whether Jekyll builds ``old_post/`` for this blog (as pages: its posts then keep a
+    page, under /old_post/); None if there is no ``_config.yml`` newsarchiver can read."""
+    try:
+        config = yaml.safe_load((output / "_config.yml").read_text("utf-8"))
+    except FileNotFoundError:
+        return True  # Jekyll's defaults exclude no such folder
+    except (OSError, ValueError, yaml.YAMLError):
+        return None
+    if not isinstance(config, dict):
+        return True if config is None else None
+    exclude = config.get("exclude") or []
+    if not isinstance(exclude, list):
+        return None
+    names = {str(name).strip().strip("/") for name in exclude}
+    return OLD_POSTS not in names and f"{OLD_POSTS}/**" not in names
 
 
 def _copy_new(source: Path, target: Path) -> bool:

@@ -79,7 +79,14 @@ class SpiderCommand(Command):
         parser.add_argument(
             "--refresh",
             action="store_true",
-            help="fetch articles already in the archive again and rewrite those that changed",
+            help="fetch articles already in the archive again and rewrite those that changed "
+            "(posts newsarchiver did not write are left as they are)",
+        )
+        parser.add_argument(
+            "--refresh-foreign",
+            action="store_true",
+            help="with --refresh, also replace posts newsarchiver did not write (another "
+            "writer's, or fixed by hand)",
         )
         parser.add_argument(
             "--concurrency",
@@ -127,7 +134,8 @@ class SpiderCommand(Command):
             "NEWSARCHIVER_SHARE_BASE": args.share_base,
             "NEWSARCHIVER_SITE": args.site,
             "NEWSARCHIVER_BODY_FORMAT": args.body_format,
-            "NEWSARCHIVER_REFRESH": True if args.refresh else None,
+            "NEWSARCHIVER_REFRESH": True if args.refresh or args.refresh_foreign else None,
+            "NEWSARCHIVER_REFRESH_FOREIGN": True if args.refresh_foreign else None,
             "NEWSARCHIVER_CONCURRENCY": args.concurrency,
             "NEWSARCHIVER_IMAGES": True if args.images else None,
             "NEWSARCHIVER_WACZ": getattr(args, "wacz", None),
@@ -192,12 +200,13 @@ class FolderCommand(Command):
         self, args: argparse.Namespace, summary: str, problems: list[str], notes: list[str]
     ) -> int:
         """Print the summary (with ``--quiet``, only if there are problems), then
-        ``notes`` and ``problems`` a line each; exit 1 if there are problems."""
+        ``notes`` (not with ``--quiet``) and ``problems`` a line each; exit 1 if there
+        are problems."""
         from newsarchiver.runner import EXIT_FAILED, EXIT_OK
 
         if not args.quiet or problems:
             print(f"newsarchiver: {summary}", file=sys.stderr)
-        for line in (*notes, *problems):
+        for line in (*([] if args.quiet else notes), *problems):
             print(f"  {line}", file=sys.stderr)
         return EXIT_FAILED if problems else EXIT_OK
 

@@ -6,6 +6,7 @@ import argparse
 from typing import TYPE_CHECKING
 
 from newsarchiver.commands import FolderCommand
+from newsarchiver.words import plural
 
 if TYPE_CHECKING:
     from newsarchiver.archive import Archive
@@ -15,14 +16,30 @@ class Command(FolderCommand):
     name = "categories"
     help = "rebuild every category page from _posts/ and old_post/"
     description = "Write the page of every category found in DIR/_posts and DIR/old_post."
-    quiet_help = "print only unreadable posts"
+    quiet_help = "print only posts newsarchiver wrote and cannot read"
 
     def work(self, archive: Archive, args: argparse.Namespace) -> int:
         result = archive.rebuild_categories()
         output = archive.output
         summary = (
-            f"{len(result.written)} category pages written, {len(result.unchanged)} unchanged, "
-            f"{len(result.errors)} posts unreadable (in {output / 'category'})"
+            f"{len(result.written)} category pages written, {len(result.unchanged)} unchanged"
+            + (f", {len(result.left)} left as another writer made them" if result.left else "")
+            + f" (in {output / 'category'})"
+            + (f"; {len(result.errors)} posts unreadable" if result.errors else "")
         )
-        failed = [f"FAILED {path}: {reason}" for path, reason in result.errors]
-        return self.outcome(args, summary, failed, notes=[])
+        notes = [change.line() for change in result.written]
+        if result.left:
+            notes.append(
+                f"LEFT {plural(len(result.left), 'category page')} of categories newsarchiver "
+                f"has written no post for: {', '.join(result.left[:5])}"
+                + (" ..." if len(result.left) > 5 else "")
+            )
+        if result.foreign:
+            shown = "; ".join(f"{path} ({why})" for path, why in result.foreign[:5])
+            more = f" and {len(result.foreign) - 5} more" if len(result.foreign) > 5 else ""
+            notes.append(
+                f"PASSED OVER {plural(len(result.foreign), 'file')} newsarchiver did not write "
+                f"and cannot read as a post: {shown}{more} (newsarchiver check lists them)"
+            )
+        failed = [f"FAILED {output / path}: {reason}" for path, reason in result.errors]
+        return self.outcome(args, summary, failed, notes=notes)

@@ -30,10 +30,16 @@ class Command(BaseCommand):
     def run(self, args: argparse.Namespace) -> int:
         from newsarchiver.commands.init_site import build_command
         from newsarchiver.jekyll_site import init_site
-        from newsarchiver.runner import EXIT_OK
+        from newsarchiver.runner import EXIT_OK, EXIT_USAGE
         from newsarchiver.sample_site import SampleSite
 
         output = args.blog or args.output
+        if why := holds_a_blog(Path(output)):
+            return self.error(
+                f"{output} already holds {why}: the demo writes the sample site's articles "
+                "only into a new folder (or one an earlier demo made); give another folder",
+                EXIT_USAGE,
+            )
         if args.blog:
             init_site(Path(args.blog))
         crawl = Crawl()
@@ -52,3 +58,28 @@ class Command(BaseCommand):
         if args.blog:
             print(f"Build the blog with: {build_command(Path(args.blog))}")
         return code
+
+
+def holds_a_blog(folder: Path) -> str | None:
+    """What in ``folder`` is someone's blog (posts the demo did not write, a Jekyll
+    configuration not made by init-site), if anything is."""
+    from newsarchiver.archive import Archive
+    from newsarchiver.archive.maintenance import post_files
+
+    if not folder.is_dir():
+        return None
+    written = Archive(folder).written
+    for post in post_files(folder):
+        if not written.owns(post.code or "", _bytes(post.path)):
+            return f"posts newsarchiver did not write ({post.folder}/{post.path.name})"
+    config = folder / "_config.yml"
+    if config.is_file() and b"newsarchiver" not in (_bytes(config) or b""):
+        return "a Jekyll site (its _config.yml was not made by newsarchiver)"
+    return None
+
+
+def _bytes(path: Path) -> bytes | None:
+    try:
+        return path.read_bytes()
+    except OSError:
+        return None

@@ -62,7 +62,17 @@ class Command(BaseCommand):
         for name in written:
             print(f"  wrote {folder / name}", file=sys.stderr)
         for name in kept:
-            print(f"  kept  {folder / name} (already there)", file=sys.stderr)
+            why = "" if name.endswith(")") else " (already there)"
+            print(f"  kept  {folder / name}{why}", file=sys.stderr)
+        if folder.is_dir():
+            from newsarchiver.archive.survey import other_writers
+
+            for writer in other_writers(folder):
+                print(
+                    f"  warning: {folder / writer['file']}: {writer['does']} (it will fight "
+                    "newsarchiver's posts and category pages)",
+                    file=sys.stderr,
+                )
         print(
             f"Jekyll site in {folder}. Archive into it with: newsarchiver crawl --output "
             f"{folder} URL...; then build it with: {build_command(folder)}"

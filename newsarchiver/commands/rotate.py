@@ -6,7 +6,9 @@ import argparse
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING
 
+from newsarchiver import settings
 from newsarchiver.commands import FolderCommand, iso_date, positive_int
+from newsarchiver.words import plural
 
 if TYPE_CHECKING:
     from newsarchiver.archive import Archive
@@ -19,7 +21,7 @@ class Command(FolderCommand):
         "Move posts dated before the last N days (today counts as one) from DIR/_posts to "
         "DIR/old_post. Nothing in old_post/ is ever overwritten."
     )
-    quiet_help = "print only conflicts and skipped files"
+    quiet_help = "print only conflicts found this run"
 
     def add_options(self, parser: argparse.ArgumentParser) -> None:
         super().add_options(parser)
@@ -31,26 +33,44 @@ class Command(FolderCommand):
             "--now", type=iso_date, metavar="YYYY-MM-DD",
             help="the day to count from (default: today, Beijing time)",
         )  # fmt: skip
+        parser.add_argument(
+            "--keep", action="append", default=[], metavar="NAME",
+            help="a post never to move (a file name or shell pattern, repeatable); "
+            f"always kept: {', '.join(settings.NEWSARCHIVER_ROTATE_KEEP)}",
+        )  # fmt: skip
 
     def work(self, archive: Archive, args: argparse.Namespace) -> int:
+        from newsarchiver.archive.maintenance import old_posts_built
+
         output = archive.output
         today = args.now or datetime.now(timezone(timedelta(hours=8))).date()
-        result = archive.rotate(args.keep_days, today)
+        keep = (*settings.NEWSARCHIVER_ROTATE_KEEP, *args.keep)
+        result = archive.rotate(args.keep_days, today, keep)
         first_kept = today - timedelta(days=args.keep_days - 1)
+        built = old_posts_built(output)
+        if built is None:
+            where = "; moved posts leave the blog's post lists (_config.yml unreadable)"
+        elif built:
+            where = (
+                "; moved posts leave the blog's post lists and category pages, and Jekyll "
+                "still builds each as a page under /old_post/ (_config.yml does not exclude "
+                "old_post/)"
+            )
+        else:
+            where = "; moved posts are no longer in the built blog (_config.yml excludes old_post/)"
         summary = (
             f"{len(result.moved)} posts moved to {output / 'old_post'}, "
-            f"{result.kept} kept in _posts/ (from {first_kept}), "
-            f"{len(result.conflicts)} conflicts"
-            + (
-                "; moved posts are no longer in the built blog (old_post/ is not built)"
-                if result.moved
-                else ""
-            )
+            f"{result.kept} kept in _posts/ (from {first_kept})"
+            + (f", {len(result.pinned)} on the keep list" if result.pinned else "")
+            + f", {plural(len(result.conflicts), 'new conflict')}"
+            + (f" ({result.known_conflicts} known)" if result.known_conflicts else "")
+            + (where if result.moved else "")
         )
         conflicts = [
             f"CONFLICT {name}: a different file of that name is already in old_post/; "
-            "left in _posts/"
+            "both kept (reported once: later runs leave it quietly)"
             for name in result.conflicts
         ]
+        moved = [f"MOVED {name}" for name in result.moved]
         skipped = [f"SKIPPED {name}: {why}" for name, why in result.skipped]
-        return self.outcome(args, summary, conflicts, notes=skipped)
+        return self.outcome(args, summary, conflicts, notes=[*moved, *skipped])
