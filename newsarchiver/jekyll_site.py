@@ -180,7 +180,10 @@ jobs:
           if [ "$status" -ne 0 ] && [ "$status" -ne 1 ]; then exit "$status"; fi
       - name: Commit and push only when something changed
         run: |
-          git add -A _posts category old_post .newsarchiver-state
+          # git refuses a path that does not exist (old_post/ before any rotation).
+          for path in _posts category old_post .newsarchiver-state; do
+            if [ -e "$path" ]; then git add -A -- "$path"; fi
+          done
           if git diff --cached --quiet; then
             echo "nothing new"
             exit 0
@@ -192,8 +195,18 @@ jobs:
 """
 
 
+# What a build and a run leave in the folder that is no part of the blog's sources.
+GITIGNORE = """\
+_site/
+.jekyll-cache/
+.newsarchiver.lock
+.newsarchiver-tmp/
+"""
+
+
 def site_files(title: str) -> dict[str, str]:
     return {
+        ".gitignore": GITIGNORE,
         "_config.yml": CONFIG.format(title=yaml_scalar(title)),
         "_layouts/default.html": DEFAULT,
         "_layouts/post.html": POST,

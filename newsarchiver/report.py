@@ -143,6 +143,8 @@ class RunReport:
         self.add(item.status or "unchanged", item.code, item.url)
 
     def article_skipped(self, url: str, code: str) -> None:
+        if self.stats is not None:
+            self.stats.inc_value("newsarchiver/skipped")  # no fetch: left out of the rate
         self.add("unchanged", code, url)
 
     def article_duplicate(self, url: str, code: str) -> None:
@@ -269,6 +271,15 @@ class RunReport:
 DONE = (*STATUSES, "duplicate", "failed")
 
 
+def _duration(seconds: float) -> str:
+    seconds = int(seconds)
+    if seconds < 60:
+        return f"{seconds}s"
+    if seconds < 3600:
+        return f"{seconds // 60}m{seconds % 60:02d}s"
+    return f"{seconds // 3600}h{seconds // 60 % 60:02d}m"
+
+
 class Progress:
     """A progress line every ``NEWSARCHIVER_PROGRESS_INTERVAL`` seconds, from the stats alone.
 
@@ -315,16 +326,43 @@ class Progress:
         active = len(engine.downloader.active) if engine else 0
         return done, queued + active, get("newsarchiver/failed", 0)
 
+    def fetched(self, done: int) -> int:
+        """Outcomes that cost a fetch: not those skipped as archived, nor repeats."""
+        get = self.stats.get_value
+        return done - get("newsarchiver/skipped", 0) - get("newsarchiver/duplicate", 0)
+
     def rate(self, done: int) -> float:
-        return done / max(time.monotonic() - self.started, 1e-6)
+        """Articles fetched a second (skipped ones are free: they would inflate it)."""
+        return self.fetched(done) / max(time.monotonic() - self.started, 1e-6)
+
+    @property
+    def total(self) -> int | None:
+        """The input's size, when it is known (a file, URLs given): None for stdin."""
+        return self.stats.get_value("newsarchiver/input_total")
 
     def line(self) -> str:
         done, queued, failed = self.counts()
-        return f"done {done}, queued {queued}, failed {failed}, {self.rate(done):.1f} articles/s"
+        skipped = done - self.fetched(done)
+        rate, total = self.rate(done), self.total
+        if total:
+            head = f"done {done} of {total} ({100 * done // total}%)"
+        else:
+            head = f"done {done}"
+        text = f"{head}, queued {queued}, failed {failed}"
+        if skipped:
+            text += f", {skipped} already archived"
+        text += f"; {rate:.1f} articles/s fetched"
+        if total and rate > 0 and done < total:
+            text += f", about {_duration((total - done) / rate)} left"
+        return text
 
     def bar(self, width: int = 24) -> str:
-        done, queued, _ = self.counts()
-        filled = round(width * done / (done + queued)) if done + queued else 0
+        """A bar against the input's total; with no total known, the counts alone."""
+        total = self.total
+        if not total:
+            return self.line()
+        done = self.counts()[0]
+        filled = min(width, round(width * done / total))
         return f"[{'#' * filled}{'.' * (width - filled)}] {self.line()}"
 
     def log(self) -> None:

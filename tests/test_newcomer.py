@@ -261,3 +261,64 @@ def test_the_github_actions_workflow_passes_actionlint(tmp_path):
         + "      - run: echo ${{ steps.nothing.outputs.x }}\n"
     )
     assert lint(broken)
+
+
+def test_the_github_actions_workflow_steps_commit_and_push(site, tmp_path):
+    """The workflow's own ``run:`` scripts, in order, in a clone of a local bare repository:
+    the first run commits and pushes the posts, the second run too (nothing breaks)."""
+    import yaml
+
+    git = ["git", "-c", "init.defaultBranch=main"]
+    remote, work = tmp_path / "remote.git", tmp_path / "work"
+    subprocess.run([*git, "init", "-q", "--bare", str(remote)], check=True)
+    subprocess.run([*git, "clone", "-q", str(remote), str(work)], check=True)
+    result = run_cli("init-site", str(work), "--github-actions",
+                     "--listing", site.listing_url(1, 20))  # fmt: skip
+    assert result.code == 0, result.stderr
+    who = ["-c", "user.name=owner", "-c", "user.email=owner@example.org"]
+    for command in (
+        ["add", "-A"],
+        [*who, "commit", "-q", "-m", "site"],
+        ["push", "-q", "origin", "HEAD:main"],
+    ):
+        subprocess.run(["git", *command], cwd=work, check=True)
+    workflow = yaml.safe_load((work / ".github/workflows/archive.yml").read_text("utf-8"))
+    job = workflow["jobs"]["archive"]
+    runner = tmp_path / "runner"
+    # The install step's venv, made here without a download: its newsarchiver is this one.
+    (runner / "venv" / "bin").mkdir(parents=True)
+    wrapper = runner / "venv" / "bin" / "newsarchiver"
+    wrapper.write_text(f'#!/bin/sh\nPYTHONPATH={ROOT} exec {sys.executable} -m newsarchiver "$@"\n')
+    wrapper.chmod(0o755)
+    steps = [s["run"] for s in job["steps"] if "run" in s and "venv" not in s["name"]]
+    assert len(steps) == 2  # discover, then commit and push
+
+    def tick() -> list[str]:
+        env = {**os.environ, **job["env"], "RUNNER_TEMP": str(runner),
+               "GITHUB_OUTPUT": str(runner / "output"), "HOME": str(tmp_path)}  # fmt: skip
+        outputs = []
+        for script in steps:
+            proc = subprocess.run(["bash", "-e", "-c", script], cwd=work, env=env,
+                                  capture_output=True, text=True, timeout=300)  # fmt: skip
+            assert proc.returncode == 0, proc.stdout + proc.stderr
+            outputs.append(proc.stdout)
+        return outputs
+
+    tick()
+    log = subprocess.run(["git", "log", "--format=%s", "main"], cwd=remote,
+                         capture_output=True, text=True, check=True).stdout.split("\n")  # fmt: skip
+    assert log[0].startswith("archive: ") and log[1] == "site"
+    pushed = subprocess.run(["git", "ls-tree", "-r", "--name-only", "main"], cwd=remote,
+                            capture_output=True, text=True, check=True).stdout.split()  # fmt: skip
+    assert sum(name.startswith("_posts/") for name in pushed) == len(site.articles)
+    assert ".newsarchiver-state/written-posts" in pushed
+    assert not (work / "old_post").exists()  # the path the old workflow's git add failed on
+    first_post = next(name for name in pushed if name.startswith("_posts/"))
+    (work / first_post).unlink()
+    tick()  # the second run: the deleted post back, committed and pushed again
+    again = subprocess.run(["git", "log", "--format=%s", "main"], cwd=remote,
+                           capture_output=True, text=True, check=True).stdout.split("\n")  # fmt: skip
+    assert len([s for s in again if s.startswith("archive: ")]) == 2
+    status = subprocess.run(["git", "status", "--porcelain"], cwd=work, capture_output=True,
+                            text=True, check=True).stdout  # fmt: skip
+    assert status == ""  # everything the runs wrote is committed

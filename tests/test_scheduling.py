@@ -113,7 +113,33 @@ def test_progress_bar_on_a_terminal(tmp_path):
     screen = b"".join(chunks).decode("utf-8", "replace")
     assert os.waitstatus_to_exitcode(status) == 0
     assert "\r\x1b[K[" in screen and "#" in screen and "] done " in screen
+    assert " of 20 (" in screen  # against the input's total: the URLs given
     assert "newsarchiver: 20 new" in screen
+
+
+def test_progress_counts_against_the_input_and_leaves_skipped_out_of_the_rate(tmp_path):
+    with SampleSite(generated(30), latency=0.1) as site:
+        urls = tmp_path / "urls.txt"
+        urls.write_text("# thirty\n\n" + "\n".join(site.share_urls()) + "\n", encoding="utf-8")
+        out = tmp_path / "out"
+        assert run_cli("crawl", *site.share_urls()[:10], "-o", str(out)).code == 0
+        every = ("-o", str(out), "--concurrency", "2", "-s", "NEWSARCHIVER_PROGRESS_INTERVAL=0.3")
+        log = tmp_path / "file.log"
+        result = run_cli("crawl", "--input", str(urls), *every, "--log-file", str(log))
+        assert result.code == 0, result.stderr
+        lines = [line for line in log.read_text("utf-8").splitlines() if "Progress: " in line]
+        assert len(lines) >= 2
+        assert all(" of 30 (" in line for line in lines)  # comments and blank lines not counted
+        assert all("10 already archived" in line for line in lines)
+        assert all("articles/s fetched" in line for line in lines)
+        # Standard input has no total known in advance: counts only, no "of".
+        log = tmp_path / "stdin.log"
+        piped = run_cli("crawl", "--input", "-", *every, "--refresh", "--log-file", str(log),
+                        stdin=urls.read_text("utf-8"))  # fmt: skip
+        assert piped.code == 0, piped.stderr
+        lines = [line for line in log.read_text("utf-8").splitlines() if "Progress: " in line]
+        assert lines and not any(" of " in line for line in lines)
+        assert all("already archived" not in line for line in lines)  # a refresh fetches all
 
 
 def test_discover_through_scrapyd(tmp_path):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 import sys
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from functools import cached_property
@@ -44,6 +45,20 @@ def read_url_lines(lines: Iterable[str]) -> Iterator[str]:
         line = line.strip()
         if line and not line.startswith("#"):
             yield line
+
+
+def url_count(urls: str | Iterable[str] = "", input: str | None = None) -> int | None:
+    """How many URLs :func:`url_source` gives, if that can be known before reading them:
+    not for standard input or a pipe (read once only)."""
+    if input == "-" or (input and not os.path.isfile(input)):
+        return None
+    if not isinstance(urls, (str, list, tuple)):
+        return None  # an iterator: read once only
+    count = sum(1 for _ in url_source(urls))
+    if input:
+        with open(input, encoding="utf-8-sig", errors="replace") as handle:
+            count += sum(1 for _ in read_url_lines(handle))
+    return count
 
 
 def url_source(urls: str | Iterable[str] = "", input: str | None = None) -> Iterator[str]:
@@ -97,6 +112,9 @@ class ShareSpider(scrapy.Spider):
         self._dropped: dict[str, scrapy.Request] = {}  # URL -> request the dupefilter dropped
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
+        total = url_count(self.urls, self.input)
+        if total is not None:  # the progress line's "of N"
+            self.crawler.stats.set_value("newsarchiver/input_total", total)
         self._input = url_source(self.urls, self.input)
         for request in self.requests_for(self._input):
             await self.room()
