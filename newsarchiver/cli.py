@@ -31,16 +31,47 @@ def build_parser() -> argparse.ArgumentParser:
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for command in commands():
         sub = subparsers.add_parser(
-            command.name, help=command.help, description=command.description
-        )
+            command.name, help=command.help, description=command.description,
+            epilog=command.exit_help, formatter_class=argparse.RawDescriptionHelpFormatter,
+        )  # fmt: skip
         command.add_options(sub)
         sub.set_defaults(run=command.run, parser=sub)
     return parser
 
 
+def misspelled_option(parser: argparse.ArgumentParser, argv: list[str]) -> str | None:
+    """Why an option of ``argv`` is no option of its command, with the one it looks like:
+    ``-output`` (one dash: argparse would read ``-o utput``) or ``--ouput``."""
+    import difflib
+
+    names = [a for a in argv if not a.startswith("-")]
+    sub = parser._subparsers._group_actions[0].choices.get(names[0]) if names else None  # noqa: SLF001
+    if sub is None:
+        return None
+    options = [o for o in sub._option_string_actions if o.startswith("--")]  # noqa: SLF001
+    for token in argv[argv.index(names[0]) + 1 :]:
+        if token == "--":
+            break
+        name = token.split("=", 1)[0]
+        if name.startswith("--"):
+            if name in options or any(o.startswith(name) for o in options):
+                continue  # an option, or an abbreviation argparse takes
+            close = difflib.get_close_matches(name, options, n=1, cutoff=0.8)
+            if close:
+                return f"unknown option {name}: did you mean {close[0]}?"
+        elif len(name) > 2 and name[0] == "-" and name[1].isalpha() and f"-{name}" in options:
+            return f"{name} has one dash: did you mean -{name}?"
+    return None
+
+
 def main(argv: list[str] | None = None) -> int:
     try:
-        args, unknown = build_parser().parse_known_args(argv)
+        parser = build_parser()
+        given = sys.argv[1:] if argv is None else argv
+        if why := misspelled_option(parser, given):
+            names = [a for a in given if not a.startswith("-")]
+            parser._subparsers._group_actions[0].choices[names[0]].error(why)  # noqa: SLF001
+        args, unknown = parser.parse_known_args(argv)
         if unknown:  # the command's own usage, not the top level's
             args.parser.error(f"unrecognized arguments: {' '.join(unknown)}")
         return args.run(args)

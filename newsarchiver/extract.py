@@ -43,6 +43,10 @@ class ExtractError(ValueError):
     """The input holds no usable article; the message says why, for a person."""
 
 
+# A listing endpoint (/NewsData/GetNewsList.do): given to crawl by mistake.
+LISTING_NAME = re.compile(r"/Get\w*List\.do$", re.IGNORECASE)
+
+
 def parse_share_url(url: str) -> tuple[str, str]:
     """Split a share URL into ``(base, code)`` or raise :class:`ExtractError`."""
     text = url.strip()
@@ -56,6 +60,10 @@ def parse_share_url(url: str) -> tuple[str, str]:
     if parts.scheme.lower() not in ("http", "https"):
         raise ExtractError(f"unsupported scheme {parts.scheme!r}: only http and https")
     if not parts.path.endswith(SHARE_PATH):
+        if LISTING_NAME.search(parts.path):
+            raise ExtractError(
+                "a listing URL, not a share URL: newsarchiver discover reads listings"
+            )
         raise ExtractError(f"not a finews share URL: the path must end with {SHARE_PATH}")
     query = parse_qs(parts.query, keep_blank_values=True)
     # As the listing JSON writes it, infocode= too (the code decides, not the case).

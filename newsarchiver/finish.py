@@ -19,6 +19,7 @@ from newsarchiver.extract import (
     parse_time,
     plain_text,
 )
+from newsarchiver.image_sources import absolute_sources
 from newsarchiver.items import Article
 from newsarchiver.post_format import category_slug
 from newsarchiver.sanitize import TooComplex, clean_body
@@ -62,6 +63,7 @@ def finish_article(raw: Article, max_body: int = defaults.NEWSARCHIVER_MAX_BODY)
         raise Unfinished(f"{exc}") from None
     if not body.strip():
         raise Unfinished("empty body after removing unsafe content")
+    body = absolute_sources(body, raw.url)
     outlet = " ".join(plain_text(outlet_from_body(body) or raw.outlet).split())
     if not outlet:
         raise Unfinished("no source attribution (no 文章来源 line, medianame or source)")

@@ -12,13 +12,11 @@ reported (``image_failed``); the article never fails for an image.
 from __future__ import annotations
 
 import hashlib
-import html
 import ipaddress
-import re
 import socket
 from functools import cached_property
 from pathlib import Path
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 
 from scrapy import Request
 from scrapy.exceptions import IgnoreRequest, NotConfigured
@@ -28,12 +26,11 @@ from scrapy.pipelines.files import FilesPipeline
 from newsarchiver import settings as defaults
 from newsarchiver import signals
 from newsarchiver.failures import describe_failure
+from newsarchiver.image_sources import image_sources, with_sources
 from newsarchiver.recording import IMAGE_META
 
 IMAGES = "assets/img"  # under the output folder; Jekyll copies it to _site as is
 # One pass over the tags: quoted values are consumed whole, so '>' in them is no end.
-_IMG = re.compile(r"""<img\b(?:[^>"']|"[^"]*"|'[^']*')*>""", re.IGNORECASE)
-_SRC = re.compile(r"""\ssrc\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))""", re.IGNORECASE)
 IMAGE_EXTENSIONS = {".jpg", ".jpeg", ".png", ".gif", ".webp", ".avif"}
 
 
@@ -60,35 +57,6 @@ def what_it_is(data: bytes, content_type: str) -> str:
     if head.startswith((b"<!doctype html", b"<html")) or b"<html" in head:
         return "HTML"
     return content_type or "unknown bytes"
-
-
-def image_sources(body: str, base: str) -> list[tuple[int, int, str]]:
-    """``(start, end, absolute URL)`` of each http(s) ``<img src>`` value in ``body``.
-
-    Relative sources are resolved against ``base`` (the page the body came from).
-    """
-    found = []
-    for tag in _IMG.finditer(body):
-        src = _SRC.search(tag.group(0))
-        if not src:
-            continue
-        group = next(g for g in (1, 2, 3) if src.group(g) is not None)
-        value = html.unescape(src.group(group)).strip()
-        url = urljoin(base, value)
-        if urlsplit(url).scheme in ("http", "https"):
-            start = tag.start() + src.start(group)
-            found.append((start, tag.start() + src.end(group), url))
-    return found
-
-
-def with_sources(body: str, sources: list[tuple[int, int, str]], kept: dict[str, str]) -> str:
-    """``body`` with the sources whose URL is in ``kept`` replaced by its local path."""
-    pieces, at = [], 0
-    for start, end, url in sources:
-        if url in kept:
-            pieces += [body[at:start], html.escape(kept[url])]
-            at = end
-    return "".join(pieces) + body[at:]
 
 
 def image_file(url: str, data: bytes | None = None) -> str:

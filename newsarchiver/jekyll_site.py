@@ -10,11 +10,21 @@ from newsarchiver.post_format import yaml_scalar
 CONFIG = """\
 title: {title}
 description: finews articles, archived by newsarchiver
+# The feed's and the SEO tags' author (jekyll-feed writes an empty one without it).
+author: {title}
+locale: zh_CN
 timezone: Asia/Shanghai
 markdown: kramdown
+kramdown:
+  # Titles and Markdown text as written: no curly quotes, dashes or ellipses made
+  # of straight ones (the SEO tags run titles through Markdown).
+  smart_quotes: ["apos", "apos", "quot", "quot"]
+  typographic_symbols: {{hellip: "...", mdash: "---", ndash: "--", laquo: "<<", raquo: ">>",
+                        laquo_space: "<< ", raquo_space: " >>"}}
 # Where the blog is served: "" for the root of its host; "/repo" for a GitHub
-# Pages project site. url: the public address (feed and SEO tags).
-url: ""
+# Pages project site. url: the public address (the feed's links are absolute
+# with it; init-site --url sets it).
+url: {url}
 baseurl: ""
 # newsarchiver writes each post's footer links from this base: the blog's own
 # pages ("" = this blog). Set it to the blog's public address if posts are
@@ -204,10 +214,10 @@ _site/
 """
 
 
-def site_files(title: str) -> dict[str, str]:
+def site_files(title: str, url: str = "") -> dict[str, str]:
     return {
         ".gitignore": GITIGNORE,
-        "_config.yml": CONFIG.format(title=yaml_scalar(title)),
+        "_config.yml": CONFIG.format(title=yaml_scalar(title), url=yaml_scalar(url) or '""'),
         "_layouts/default.html": DEFAULT,
         "_layouts/post.html": POST,
         "_layouts/category.html": CATEGORY,
@@ -220,6 +230,7 @@ def init_site(
     folder: Path,
     title: str = "财经新闻存档",
     workflow: dict[str, str] | None = None,
+    url: str = "",
 ) -> tuple[list[str], list[str]]:
     """Write the site's files into ``folder``; existing files are kept as they are.
 
@@ -228,7 +239,7 @@ def init_site(
     written and the paths left alone.
     """
     written, kept = [], []
-    files = site_files(title)
+    files = site_files(title, url)
     if workflow is not None:
         files[".github/workflows/archive.yml"] = WORKFLOW.format(**workflow)
     for relative, text in files.items():

@@ -79,9 +79,11 @@ class WaczRecorder:
 
     def spider_opened(self) -> None:
         started = datetime.now(timezone.utc)
+        one_a_run = self.target.is_dir()
         self.target = wacz_target(self.target, started)
         level = self.crawler.settings.getint("NEWSARCHIVER_WACZ_GZIP_LEVEL", 0)
         self.spool = WarcSpool(self.target, started, min(max(level, 0), 9))
+        self.spool.one_file_a_run = one_a_run  # never added to: no lock file kept beside it
         # What earlier runs kept: the spider's zero-request skip asks for it too.
         try:
             self.kept = set(archived_articles(kept_in(self.given)).values())

@@ -254,9 +254,11 @@ class RunReport:
                 spool.close()
         # Marked, so the CLI (which prints the same on stderr) can leave them out there.
         marked = {"newsarchiver_summary": True}
-        logger.info("Summary: %s (%s)", self.summary(), reason, extra=marked)
+        # Failures at WARNING, so a log file filtered by level keeps them.
+        level = logging.WARNING if self.counts["failed"] else logging.INFO
+        logger.log(level, "Summary: %s (%s)", self.summary(), reason, extra=marked)
         for failure in self.failures:
-            logger.info("Failed %s: %s", failure["url"], failure["reason"], extra=marked)
+            logger.warning("Failed %s: %s", failure["url"], failure["reason"], extra=marked)
         for message in self.notes:
             logger.info("%s", message, extra=marked)
         for message in self.warnings:

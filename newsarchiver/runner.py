@@ -25,12 +25,15 @@ def project_settings(cmdline: list[tuple[str, str]], options: dict):
     settings.setdict(options, priority="cmdline")
     for name in ("NEWSARCHIVER_OUTPUT", "NEWSARCHIVER_REPORT", "NEWSARCHIVER_WACZ"):
         # Resolved now: scrapyd and the spider may run with another working folder.
-        if settings.get(name):
-            settings.set(name, str(Path(settings.get(name)).resolve()), priority="cmdline")
+        if value := settings.get(name):
+            resolved = str(Path(value).resolve())
+            if name == "NEWSARCHIVER_WACZ" and value.endswith(("/", os.sep)):
+                resolved += "/"  # a folder, made if missing: one WACZ a run in it
+            settings.set(name, resolved, priority="cmdline")
     return settings
 
 
-_FRAMEWORK = ("scrapy.", "twisted", "py.warnings")
+_FRAMEWORK = ("scrapy.", "scrapy_redis", "twisted", "py.warnings")
 
 
 class _QuietScrapy(logging.Filter):
@@ -81,6 +84,15 @@ def configure_logging(settings, quiet: bool, verbose: bool) -> None:
 
 
 CHOICES = {"NEWSARCHIVER_BODY_FORMAT": ("html", "markdown")}
+# Settings Scrapy's defaults do not name that a component reads (scrapy-redis'):
+# never taken for a typo of a Scrapy setting.
+OTHER_SETTINGS = frozenset({
+    "REDIS_URL", "REDIS_HOST", "REDIS_PORT", "REDIS_PARAMS", "REDIS_ENCODING",
+    "REDIS_START_URLS_KEY", "REDIS_START_URLS_AS_SET", "REDIS_ITEMS_KEY",
+    "SCHEDULER_PERSIST", "SCHEDULER_QUEUE_KEY", "SCHEDULER_QUEUE_CLASS",
+    "SCHEDULER_DUPEFILTER_KEY", "SCHEDULER_DUPEFILTER_CLASS", "SCHEDULER_FLUSH_ON_START",
+    "SCHEDULER_IDLE_BEFORE_CLOSE", "SCHEDULER_SERIALIZER", "DUPEFILTER_KEY",
+})  # fmt: skip
 
 
 def malformed_setting(settings) -> str | None:
@@ -105,6 +117,14 @@ def malformed_setting(settings) -> str | None:
             hint = f"; did you mean {close[0]}?" if close else " (the README lists them)"
             return f"unknown setting {name}{hint}"
         if name not in defaults:
+            if name in OTHER_SETTINGS:
+                continue
+            import difflib
+
+            known = [n for n, _ in defaults.items()]
+            close = difflib.get_close_matches(name, known, n=1, cutoff=0.85)
+            if close:  # a setting no one reads, one letter from one Scrapy reads
+                return f"unknown setting {name}; did you mean {close[0]}?"
             continue
         if name in CHOICES and str(value) not in CHOICES[name]:
             return f"setting {name} must be one of {', '.join(CHOICES[name])}, not {value!r}"
@@ -141,6 +161,11 @@ def preflight(settings) -> str | None:
     if wacz := settings.get("NEWSARCHIVER_WACZ"):
         from newsarchiver.webarchive import check_target
 
+        if wacz.endswith("/"):
+            try:
+                Path(wacz).mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                return f"cannot make the web archive folder {wacz}: {exc.strerror or exc}"
         if error := check_target(Path(wacz)):
             return error
     if redis_url := settings.get("REDIS_URL"):
@@ -277,8 +302,13 @@ def finish(crawler, startup_error: str | None, settings) -> int:
 
     output = Path(settings.get("NEWSARCHIVER_OUTPUT"))
     if refused := getattr(crawler, "_newsarchiver_refused", None):
-        print(f"newsarchiver: {refused}; exiting", file=sys.stderr)
-        return EXIT_INTERNAL if isinstance(refused, UnusableLock) else EXIT_LOCKED
+        if isinstance(refused, UnusableLock):
+            print(f"newsarchiver: {refused}; exiting", file=sys.stderr)
+            return EXIT_INTERNAL
+        # An overlapping cron tick is normal: under --quiet, exit 3 says it, in silence.
+        if not settings.getbool("NEWSARCHIVER_QUIET"):
+            print(f"newsarchiver: {refused}; exiting", file=sys.stderr)
+        return EXIT_LOCKED
     if startup_error:
         print(f"newsarchiver: internal error: {startup_error}", file=sys.stderr)
         return EXIT_INTERNAL

@@ -114,7 +114,8 @@ def test_svg_is_never_kept_whatever_its_name_or_type(tmp_path):
     assert list(files.values()) == [IMAGES["chart.png"][0]]
     assert all(name.endswith(".png") for name in files)
     post = next(iter(posts(out).values())).decode("utf-8")
-    assert 'src="/img/evil.png"' in post and 'src="/img/vector.svg"' in post  # as served
+    base = site.base_url  # not kept: the remote URL, made absolute
+    assert f'src="{base}/img/evil.png"' in post and f'src="{base}/img/vector.svg"' in post
 
 
 def test_html_served_as_an_image_is_refused_by_its_bytes(tmp_path):

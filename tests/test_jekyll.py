@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -109,7 +110,9 @@ def test_markdown_bodies_build(site, tmp_path):
     [(name, data)] = posts(folder).items()
     text = data.decode()
     assert "| 营业收入 | 462.07 |" in text
-    assert "![图表](https://np-newspic.dfcfw.com/download/D25.jpg)" in text
+    # The sample site's own image, its source made absolute (a relative one would point
+    # into the blog).
+    assert f"![图表]({site.base_url}/img/photo.jpg)" in text
     assert "**分析人士认为**" in text
     assert "[平安银行](http://quote.eastmoney.com/unify/r/0.000001)" in text
     assert "（文章来源：证券时报）" in text and "<p" not in text
@@ -237,3 +240,22 @@ def test_controls_stay_out_and_every_category_page_is_published(tmp_path):
 
         assert (built / "category" / f"{unquote(link)}.html").is_file(), (name, link)
         assert front_matter(data)["title"].startswith("标题")
+
+
+def test_the_built_blog_metadata_is_chinese_as_written_and_absolute(site, tmp_path):
+    folder = tmp_path / "blog"
+    assert run_cli("init-site", str(folder), "--url", "https://blog.example.com/").code == 0
+    assert run_cli("crawl", *site.share_urls(), "--output", str(folder)).code == 0
+    built = jekyll_build(folder)
+    index = (built / "index.html").read_text("utf-8")
+    assert '<meta property="og:locale" content="zh_CN" />' in index
+    code = "NW202205222385500008"  # 评论："稳增长"需要更大力度 ...
+    [page] = [p for p in built.rglob(f"{code}.html")]
+    html = page.read_text("utf-8")
+    title = re.search(r"<title>([^<]*)</title>", html)[1]
+    assert title.startswith("评论：&quot;稳增长&quot;需要更大力度")  # straight quotes, as written
+    assert "”" not in title and "“" not in title
+    feed = (built / "feed.xml").read_text("utf-8")
+    links = re.findall(r'<link href="([^"]+)" rel="alternate" type="text/html" title=', feed)
+    assert links and all(link.startswith("https://blog.example.com/") for link in links)
+    assert "<name></name>" not in feed

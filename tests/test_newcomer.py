@@ -124,7 +124,11 @@ def test_demo_prints_success_only_when_it_succeeded(tmp_path):
             2,
             "is a share URL, not a listing: archive it with newsarchiver crawl URL",
         ),
-        (["init-site", "{tmp}/urls.txt"], 4, "newsarchiver: cannot write"),
+        (
+            ["init-site", "{tmp}/urls.txt"],
+            4,
+            "newsarchiver init-site: cannot write to {tmp}/urls.txt",
+        ),
         (
             ["crawl", "-o", "{tmp}/urls.txt", "{share}"],
             4,

@@ -89,6 +89,7 @@ def test_three_workers_archive_everything_once_like_a_single_crawl(redis_url, tm
             _, err = worker.communicate(timeout=600)
             assert worker.returncode == 0, err
             assert "eprecat" not in err and "Warning" not in err  # none of scrapy_redis's
+            assert "Reading start URLs from redis" not in err  # scrapy-redis' INFO: with -v
         counts = dict(site.requests)
         assert len(counts) == ARTICLES and set(counts.values()) == {1}  # no fetch repeated
         new = [code for report in reports for code in json.loads(report.read_text())["new"]]

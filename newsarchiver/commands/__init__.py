@@ -20,10 +20,29 @@ if TYPE_CHECKING:
     from newsarchiver.archive import Archive
 
 
+EXIT_HELP = """\
+exit codes:
+  0    {ok}
+  1    {failed}
+  2    usage error
+  3    another run is writing to the output folder
+  4    the run cannot start or go on (a folder, a setting, Redis, a full disk)
+  130  interrupted (Ctrl-C, SIGTERM); what was finished is kept"""
+
+
 class Command:
     name = ""
     help = ""
     description = ""
+    ok_help = "every article archived or already up to date"
+    failed_help: str | None = (
+        "at least one URL failed (named on standard error); the others were archived"
+    )
+
+    @property
+    def exit_help(self) -> str:
+        text = EXIT_HELP.format(ok=self.ok_help, failed=self.failed_help)
+        return text if self.failed_help else text.replace(f"  1    {self.failed_help}\n", "")
 
     def add_options(self, parser: argparse.ArgumentParser) -> None:
         """Add this command's options and arguments to ``parser``."""
@@ -59,8 +78,8 @@ class SpiderCommand(Command):
         parser.add_argument(
             "--report",
             metavar="FILE",
-            help="write a JSON report {new, updated, unchanged, duplicate, failed, warnings} "
-            "to FILE",
+            help="write a JSON report to FILE: {new, updated, unchanged, kept, duplicate, "
+            "failed, not_reached, given_up, images_failed, warnings, notes}",
         )
         parser.add_argument(
             "--share-base",
@@ -187,6 +206,8 @@ class FolderCommand(Command):
         except (UnusableLock, OSError) as exc:
             return self.error(f"cannot lock {output}: {exc}", EXIT_INTERNAL)
         if not acquired:
+            if args.quiet:  # an overlapping cron tick is normal: exit 3 says it
+                return EXIT_LOCKED
             return self.error(
                 f"another run is writing to {output} (lock {lock.path}); exiting", EXIT_LOCKED
             )
@@ -286,11 +307,19 @@ def iso_date(text: str):
         raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
 
 
-def positive_int(text: str) -> int:
+def _whole(text: str, least: int, why: str) -> int:
     try:
         value = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1: {text!r}")
+    if value < least:
+        raise argparse.ArgumentTypeError(f"{why}: {text!r}")
     return value
+
+
+def positive_int(text: str) -> int:
+    return _whole(text, 1, "must be at least 1")
+
+
+def non_negative_int(text: str) -> int:
+    return _whole(text, 0, "must be 0 or more")

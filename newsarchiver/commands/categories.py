@@ -14,6 +14,8 @@ if TYPE_CHECKING:
 
 class Command(FolderCommand):
     name = "categories"
+    ok_help = "every category page written or up to date"
+    failed_help = "a post newsarchiver wrote cannot be read (each named)"
     help = "rebuild every category page from _posts/ and old_post/"
     description = "Write the page of every category found in DIR/_posts and DIR/old_post."
     quiet_help = "print only posts newsarchiver wrote and cannot read"
@@ -22,10 +24,11 @@ class Command(FolderCommand):
         result = archive.rebuild_categories()
         output = archive.output
         summary = (
-            f"{len(result.written)} category pages written, {len(result.unchanged)} unchanged"
+            f"{plural(len(result.written), 'category page')} written, "
+            f"{len(result.unchanged)} unchanged"
             + (f", {len(result.left)} left as another writer made them" if result.left else "")
             + f" (in {output / 'category'})"
-            + (f"; {len(result.errors)} posts unreadable" if result.errors else "")
+            + (f"; {plural(len(result.errors), 'post')} unreadable" if result.errors else "")
         )
         notes = [change.line() for change in result.written]
         if result.left:

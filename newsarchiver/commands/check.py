@@ -14,6 +14,8 @@ from newsarchiver.words import plural
 
 class Command(BaseCommand):
     name = "check"
+    ok_help = "nothing needs the owner"
+    failed_help = "something needs the owner (the lines under Needs the owner)"
     help = "say what newsarchiver makes of an archive folder (read-only)"
     description = (
         "Read DIR as newsarchiver would and change nothing: the posts it can read (by "

@@ -28,11 +28,16 @@ class Command(BaseCommand):
         )
 
     def run(self, args: argparse.Namespace) -> int:
+        from newsarchiver import settings
         from newsarchiver.commands.init_site import build_command
         from newsarchiver.jekyll_site import init_site
         from newsarchiver.runner import EXIT_OK, EXIT_USAGE
         from newsarchiver.sample_site import SampleSite
 
+        if args.blog and args.output != settings.NEWSARCHIVER_OUTPUT:
+            return self.error(
+                "give --blog DIR or --output DIR, not both (--blog archives into DIR)", EXIT_USAGE
+            )
         output = args.blog or args.output
         if why := holds_a_blog(Path(output)):
             return self.error(
@@ -50,7 +55,10 @@ class Command(BaseCommand):
                 f"Sample site on {site.base_url}: archiving {len(site.articles)} articles",
                 file=sys.stderr,
             )
-            crawl_args = parser.parse_args([*site.share_urls(), "-o", output, "--refresh"])
+            # --images: the sample site serves its articles' images, kept beside the posts.
+            crawl_args = parser.parse_args(
+                [*site.share_urls(), "-o", output, "--refresh", "--images"]
+            )
             code = crawl.run(crawl_args)
         if code != EXIT_OK:
             return code  # the crawl said what went wrong

@@ -9,6 +9,7 @@ from pathlib import Path
 from newsarchiver.commands import Command as BaseCommand
 from newsarchiver.commands import add_redis_option, add_url_inputs, url_input_error
 from newsarchiver.runner import EXIT_FAILED, EXIT_INTERNAL, EXIT_OK, EXIT_USAGE
+from newsarchiver.words import plural
 
 
 class Command(BaseCommand):
@@ -39,7 +40,7 @@ class Command(BaseCommand):
         except Exception as exc:  # redis errors carry the reason a person needs
             return self.error(f"cannot use Redis at {args.redis_url}: {exc}", EXIT_INTERNAL)
         print(
-            f"newsarchiver: {result.pushed} URLs queued, {result.archived} already archived, "
+            f"newsarchiver: {plural(result.pushed, 'URL')} queued, {result.archived} already archived, "
             f"{len(result.failed)} failed",
             file=sys.stderr,
         )

@@ -16,6 +16,8 @@ if TYPE_CHECKING:
 
 class Command(FolderCommand):
     name = "rotate"
+    ok_help = "every post moved or kept"
+    failed_help = "a conflict found this run (a name in both folders, other bytes)"
     help = "move older posts from _posts/ to old_post/"
     description = (
         "Move posts dated before the last N days (today counts as one) from DIR/_posts to "
@@ -59,7 +61,7 @@ class Command(FolderCommand):
         else:
             where = "; moved posts are no longer in the built blog (_config.yml excludes old_post/)"
         summary = (
-            f"{len(result.moved)} posts moved to {output / 'old_post'}, "
+            f"{plural(len(result.moved), 'post')} moved to {output / 'old_post'}, "
             f"{result.kept} kept in _posts/ (from {first_kept})"
             + (f", {len(result.pinned)} on the keep list" if result.pinned else "")
             + f", {plural(len(result.conflicts), 'new conflict')}"

@@ -69,7 +69,7 @@ EASTMONEY_MARKUP = (
     f'<p>{INDENT}<span id="stock_000001"><a href="http://quote.eastmoney.com/unify/r/0.000001"'
     ' class="em_stock_key_common" data-code="0,000001">平安银行</a></span>'
     "（000001）5月19日晚间公告，董事会审议通过了分红方案。</p>\n"
-    ' <p style="text-align:center;"><img src="https://np-newspic.dfcfw.com/download/D25.jpg"'
+    ' <p style="text-align:center;"><img src="/img/photo.jpg"'
     ' width="578" style="max-width:100%;height:auto;" alt="图表"></p>\n'
     ' <table border="1" cellpadding="4"><tbody><tr><th>项目</th><th>金额（亿元）</th></tr>\n'
     " <tr><td>营业收入</td><td>462.07</td></tr><tr><td>净利润</td><td>128.50</td></tr>"

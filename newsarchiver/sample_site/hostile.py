@@ -120,8 +120,8 @@ CUT_BODIES = {
     ),
     "CUT003": (
         '<p onclick="x()">甲</p><div class="em_handle_adv"><p>广告</p></div>'
-        '<p><img src="a.png" alt="图" /></p><p class="em_media">（文章来源：河北日报）</p>',
-        '<p>甲</p><p><img src="a.png" alt="图" /></p><p class="em_media">（文章来源：河北日报）</p>',
+        '<p><img src="https://img.example/a.png" alt="图" /></p><p class="em_media">（文章来源：河北日报）</p>',
+        '<p>甲</p><p><img src="https://img.example/a.png" alt="图" /></p><p class="em_media">（文章来源：河北日报）</p>',
     ),
 }
 CUTS: list[SampleArticle] = [

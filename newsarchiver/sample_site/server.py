@@ -399,18 +399,36 @@ class SampleSite:
         return Handler
 
 
-def serve(port: int = 8800, host: str = "127.0.0.1") -> None:
-    """Serve the sample site until interrupted (``newsarchiver sample-site``).
+SHOWN_URLS = 20  # share URLs printed; --urls-to FILE has all
+
+
+def serve(
+    port: int = 8800,
+    host: str = "127.0.0.1",
+    articles: int = len(ARTICLES),
+    delay: float = 0.0,
+    urls_to: str | None = None,
+) -> None:
+    """Serve the sample site until interrupted (``newsarchiver sample-site``): the bundled
+    articles, then generated ones up to ``articles``, each answer ``delay`` seconds late.
 
     Its listing is newest first, as the real one: ``discover`` pages it until caught up.
     """
     from newsarchiver.extract import parse_time
+    from newsarchiver.sample_site.articles import generated
 
-    newest_first = sorted(ARTICLES, key=lambda a: parse_time(a.showtime), reverse=True)
-    site = SampleSite(newest_first, host=host, port=port)
+    served = [*ARTICLES, *generated(max(articles - len(ARTICLES), 0))][:articles]
+    newest_first = sorted(served, key=lambda a: parse_time(a.showtime), reverse=True)
+    site = SampleSite(newest_first, host=host, port=port, latency=delay)
+    if urls_to:
+        with open(urls_to, "w", encoding="utf-8") as handle:
+            handle.writelines(f"{url}\n" for url in site.share_urls())
     print(f"Sample finews site on {site.base_url} ({len(site.articles)} articles). Share URLs:")
-    for url in site.share_urls():
+    for url in site.share_urls()[:SHOWN_URLS]:
         print(f"  {url}")
+    if len(site.articles) > SHOWN_URLS:
+        where = f"all of them in {urls_to}" if urls_to else "--urls-to FILE writes all of them"
+        print(f"  ... and {len(site.articles) - SHOWN_URLS} more ({where})")
     print("Listing (paged, newest first; newsarchiver discover reads page after page):")
     print(f"  {site.listing_url(1, 5)}  (5 a page: {len(site.articles) // 5 + 1} pages)")
     print("Press Ctrl-C to stop.", flush=True)

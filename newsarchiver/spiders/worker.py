@@ -72,7 +72,16 @@ class WorkerSpider(RedisMixin, ShareSpider):
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
         spider = super().from_crawler(crawler, *args, **kwargs)
-        spider.setup_redis(crawler)
+        # scrapy-redis says where it reads at INFO, on the spider's logger: that is
+        # Scrapy's own chatter here, shown with -v only.
+        spider_log = logging.getLogger(spider.name)
+        level = spider_log.level
+        if not crawler.settings.getbool("NEWSARCHIVER_VERBOSE"):
+            spider_log.setLevel(logging.WARNING)
+        try:
+            spider.setup_redis(crawler)
+        finally:
+            spider_log.setLevel(level)
         spider.epoch = queue_epoch(spider.server)
         # scrapy-redis sizes a batch by CONCURRENT_REQUESTS; a bigger one keeps
         # the downloader busy between the idle checks that fetch the next.

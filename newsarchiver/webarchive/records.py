@@ -259,6 +259,8 @@ class WarcSpool:
     afford; 1 halves the WARC's size).
     """
 
+    one_file_a_run = False  # the target is a run's own file in a folder (--wacz DIR)
+
     def __init__(self, target: Path, started: datetime, level: int = 0) -> None:
         self.target = target
         self.level = level
@@ -434,7 +436,10 @@ class WarcSpool:
                         os.replace(packed, self.target)
                 except (zipfile.BadZipFile, KeyError, ValueError) as exc:
                     raise WaczError(f"cannot add to the web archive {self.target}: {exc}") from None
-                note_verified(self.target)  # its hashes are those just written
+                if self.one_file_a_run:
+                    _lock_path(self.target).unlink(missing_ok=True)  # no run adds to it
+                else:
+                    note_verified(self.target)  # its hashes are those just written
             return self.pages
         finally:
             self.discard()
