@@ -223,8 +223,7 @@ class RunReport:
         ))  # fmt: skip
 
     def spider_closed(self, spider, reason: str) -> None:
-        # Workers share one queue: another worker may answer what this one asked for.
-        if reason == "finished" and not getattr(spider, "shared_queue", False):
+        if reason == "finished":
             # The run went to its end and these were never answered: something dropped
             # their requests without a word (a middleware, a scheduler). A failure.
             for url in list(self.outstanding):

@@ -327,8 +327,7 @@ def finish(crawler, startup_error: str | None, settings) -> int:
     # Exit 0 only if every article has its outcome: a finished run with URLs it
     # never reached (a worker whose queue was lost) failed them.
     failed = report.counts["failed"]
-    if not getattr(getattr(crawler, "spider", None), "shared_queue", False):
-        failed += report.counts["not_reached"]  # a worker's others may have reached them
+    failed += report.counts["not_reached"]
     fatal = stats.get_value("newsarchiver/fatal") if stats else None
     if not settings.getbool("NEWSARCHIVER_QUIET") or failed or fatal:
         print(f"newsarchiver: {report.summary()} (posts in {output / '_posts'})", file=sys.stderr)

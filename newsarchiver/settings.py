@@ -93,6 +93,10 @@ NEWSARCHIVER_QUIET = False  # --quiet: nothing on the terminal unless something 
 NEWSARCHIVER_VERBOSE = False  # --verbose: Scrapy's own lines too
 NEWSARCHIVER_LOCK = True  # one run per output folder (workers turn it off)
 NEWSARCHIVER_REDIS_OUTAGE = 60.0  # seconds a worker waits for a lost Redis before exit 4
+# Seconds a worker's hold on the URLs it took lasts unless renewed (every third of it):
+# a worker killed hard gives them back to the queue this long after it died.
+NEWSARCHIVER_LEASE = 30.0
+NEWSARCHIVER_IDLE_EXIT = 30.0  # seconds a worker waits on an empty queue before it exits
 NEWSARCHIVER_MAX_BODY = 500_000  # characters; a longer article body fails its URL
 NEWSARCHIVER_WACZ = ""  # --wacz: a WACZ file (or a folder: one per run) of what made the posts
 NEWSARCHIVER_WACZ_GZIP_LEVEL = 0  # 0: WARC records stored (fastest); 1-9 smaller, slower

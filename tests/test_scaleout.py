@@ -1,4 +1,4 @@
-"""Workers on scrapy-redis with a real Redis (Debian's redis-server) on 127.0.0.1."""
+"""Workers on one Redis queue (Debian's redis-server on 127.0.0.1): leases, kills, outages."""
 
 from __future__ import annotations
 
@@ -109,67 +109,111 @@ def test_three_workers_archive_everything_once_like_a_single_crawl(redis_url, tm
     assert files(rebuilt) == files(single)
 
 
-def test_killed_worker_then_rerun_completes_without_rewriting(redis_url, tmp_path):
+def wait_for_posts(out: Path, count: int, procs) -> None:
+    deadline = time.monotonic() + 300
+    while not (out / "_posts").exists() or len(os.listdir(out / "_posts")) < count:
+        assert time.monotonic() < deadline, "the workers stalled"
+        assert any(p.poll() is None for p in procs), "every worker exited"
+        time.sleep(0.02)
+
+
+def report_of(path: Path) -> dict:
+    import json
+
+    return json.loads(path.read_text("utf-8"))
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_a_worker_killed_at_random_loses_nothing_and_each_post_is_written_once(
+    redis_url, tmp_path, seed
+):
+    """3 workers over 3,000 URLs, one SIGKILLed at a random moment and replaced: no
+    enqueue again, every URL archived, each post written once (its one ledger line)."""
+    import random
+
+    rng = random.Random(seed)
     with SampleSite(generated(ARTICLES)) as site:
         urls = tmp_path / "urls.txt"
         urls.write_text("\n".join(site.share_urls()), encoding="utf-8")
         assert run_cli("enqueue", "--redis-url", redis_url, "--input", str(urls)).code == 0
         out = tmp_path / "out"
-        workers = [start_worker(redis_url, out, tmp_path / f"r{n}.json") for n in range(3)]
-        while not (out / "_posts").exists() or len(os.listdir(out / "_posts")) < 300:
-            time.sleep(0.05)
-        workers[0].send_signal(signal.SIGKILL)
-        for worker in workers[1:]:
-            _, err = worker.communicate(timeout=600)
-            assert worker.returncode == 0, err
-        workers[0].wait()
-        before = {p.name: p.stat().st_mtime_ns for p in (out / "_posts").iterdir()}
-        # Usually the killed worker's taken URLs and requests in flight are lost
-        # here; when the kill lands between batches nothing is, and the rerun is empty.
+        lease = ("--lease", "2", "--idle-exit", "3")
+        reports = {n: tmp_path / f"r{n}.json" for n in range(4)}
+        workers = {n: start_worker(redis_url, out, reports[n], *lease) for n in range(3)}
+        wait_for_posts(out, rng.randrange(100, ARTICLES - 500), workers.values())
+        time.sleep(rng.random() * 0.2)
+        victim = rng.randrange(3)
+        workers[victim].send_signal(signal.SIGKILL)
+        workers[victim].wait()
+        workers[3] = start_worker(redis_url, out, reports[3], *lease)  # the replacement
+        for n, worker in workers.items():
+            if n != victim:
+                _, err = worker.communicate(timeout=600)
+                assert worker.returncode == 0, err
+        fetched = {key: n for key, n in site.requests.items() if key.startswith("data:")}
+    ledger = (out / ".newsarchiver-state" / "written-posts").read_text().splitlines()
+    codes = [line.split()[0] for line in ledger]
+    assert len(codes) == len(set(codes)) == ARTICLES  # each post written once
+    assert len(os.listdir(out / "_posts")) == ARTICLES
+    assert list(out.rglob(".newsarchiver-*.tmp")) == []
+    # The survivors' reports: each URL at most once, none failed or left undone.
+    seen = []
+    for n in set(workers) - {victim}:
+        data = report_of(reports[n])
+        assert data["failed"] == [] and data["not_reached"] == []
+        seen += data["new"] + data["updated"] + data["unchanged"]
+    assert len(seen) == len(set(seen))
+    # Fetched twice: only what the killed worker had taken and not finished.
+    assert len(fetched) == ARTICLES
+    assert sum(n - 1 for n in fetched.values()) <= 2 * 64 and max(fetched.values()) <= 2
 
-        again = run_cli("enqueue", "--redis-url", redis_url, "--input", str(urls), "-o", str(out))
-        assert again.code == 0, again.stderr
-        assert f"{len(before)} already archived" in again.stderr
-        rerun = [start_worker(redis_url, out, tmp_path / f"s{n}.json") for n in range(2)]
-        for worker in rerun:
-            _, err = worker.communicate(timeout=600)
-            assert worker.returncode == 0, err
-    after = {p.name: p.stat().st_mtime_ns for p in (out / "_posts").iterdir()}
-    assert len(after) == ARTICLES
-    assert {name: after[name] for name in before} == before  # nothing rewritten
-    leftovers = [p for p in out.rglob(".newsarchiver-*.tmp")]
-    assert leftovers == []
+
+def test_a_worker_stopped_with_sigterm_puts_back_what_it_took(redis_url, tmp_path):
+    with SampleSite(generated(1000), latency=0.01) as site:
+        urls = tmp_path / "urls.txt"
+        urls.write_text("\n".join(site.share_urls()), encoding="utf-8")
+        assert run_cli("enqueue", "--redis-url", redis_url, "--input", str(urls)).code == 0
+        out = tmp_path / "out"
+        stopped = start_worker(redis_url, out, tmp_path / "stopped.json", "--idle-exit", "3")
+        other = start_worker(redis_url, out, tmp_path / "other.json", "--idle-exit", "3")
+        wait_for_posts(out, 200, [stopped, other])
+        stopped.send_signal(signal.SIGTERM)
+        _, err = stopped.communicate(timeout=120)
+        assert stopped.returncode == 130, err
+        _, err = other.communicate(timeout=600)
+        assert other.returncode == 0, err
+    assert len(os.listdir(out / "_posts")) == 1000
+    left = report_of(tmp_path / "stopped.json")["not_reached"]
+    assert left  # it was stopped with URLs in flight
+    done = report_of(tmp_path / "other.json")
+    finished = set(done["new"]) | set(done["unchanged"])
+    codes = {url.rsplit("=", 1)[1] for url in left}
+    assert codes <= finished  # what it put back, the other archived (with no enqueue)
 
 
-def test_reenqueue_forgets_what_a_killed_worker_had_in_flight(redis_url, tmp_path):
+def test_enqueue_again_adds_nothing(redis_url, tmp_path):
     import redis
-    from scrapy import Request
-    from scrapy_redis.dupefilter import RFPDupeFilter
 
-    from newsarchiver.spiders.worker import DUPEFILTER_KEY, START_URLS_KEY
+    from newsarchiver.redisqueue import QUEUE
 
     server = redis.Redis.from_url(redis_url)
-    seen = RFPDupeFilter(server, DUPEFILTER_KEY)
     base = "http://127.0.0.1:9"
     urls = [f"{base}/html_News/NewsShare.html?infoCode=C{n}" for n in range(3)]
-    # a killed worker: its requests were marked seen, its start URLs taken
-    for n in range(3):
-        assert not seen.request_seen(Request(f"{base}/NewsData/GetNewsText.do?id=C{n}"))
     out = tmp_path / "out"
     (out / "_posts").mkdir(parents=True)
     (out / "_posts" / "2022-05-20-C0.md").write_text("archived", encoding="utf-8")
     result = run_cli("enqueue", "--redis-url", redis_url, *urls, "-o", str(out))
     assert result.code == 0, result.stderr
-    assert "2 URLs queued, 1 already archived" in result.stderr
-    assert [u.decode() for u in server.lrange(START_URLS_KEY, 0, -1)] == urls[1:]
-    fingerprints = {
-        seen.request_fingerprint(Request(f"{base}/NewsData/GetNewsText.do?id=C{n}"))
-        for n in range(3)
-    }
-    left = {fp.decode() for fp in server.smembers(DUPEFILTER_KEY)}
-    assert left & fingerprints == {
-        seen.request_fingerprint(Request(f"{base}/NewsData/GetNewsText.do?id=C0"))
-    }
+    assert "2 URLs queued, 1 already archived, 0 already queued" in result.stderr
+    assert server.llen(QUEUE) == 2
+    # Again, and with another spelling of one of them (infocode=): nothing added.
+    again = run_cli(
+        "enqueue", "--redis-url", redis_url, *urls, urls[1].replace("infoCode", "infocode"),
+        "-o", str(out),
+    )  # fmt: skip
+    assert again.code == 0, again.stderr
+    assert "0 URLs queued, 1 already archived, 3 already queued" in again.stderr
+    assert server.llen(QUEUE) == 2
 
 
 def test_enqueue_reports_bad_input_and_unreachable_redis(tmp_path):

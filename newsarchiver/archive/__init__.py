@@ -16,6 +16,7 @@ Nothing here knows of Scrapy.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
@@ -162,6 +163,8 @@ class Archive:
         existing = self.index.path(code)
         folder = existing.parent if existing else self.output / layout.POSTS
         target = folder / layout.post_name(published, code)
+        if existing is None and os.path.lexists(target):
+            existing = target  # written since the index was read: another worker's
         if existing is None:
             status = "new"
         else:

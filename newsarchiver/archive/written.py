@@ -34,6 +34,7 @@ class WrittenPosts:
         self.path = written_posts(output)
         self.fsync = fsync
         self._digests: dict[str, str] | None = None
+        self._offset = 0  # bytes of the file read into _digests
         self._fd: int | None = None
         self._appended = False
 
@@ -42,21 +43,30 @@ class WrittenPosts:
         """code -> digest of the bytes last written, read once (compacted if it has grown
         well past one line a code)."""
         if self._digests is None:
-            digests: dict[str, str] = {}
-            lines = 0
-            try:
-                with open(self.path, "rb") as handle:
-                    for line in handle:
-                        parts = line.split()
-                        if len(parts) == 2 and len(parts[1]) == DIGEST_CHARS:
-                            digests[parts[0].decode("ascii", "replace")] = parts[1].decode()
-                            lines += 1
-            except FileNotFoundError:
-                pass
-            self._digests = digests
-            if lines > 2 * len(digests) + 1000 and self._fd is None:
+            self._digests, self._offset = {}, 0
+            lines = self._read_on()
+            if lines > 2 * len(self._digests) + 1000 and self._fd is None:
                 self._compact()
         return self._digests
+
+    def _read_on(self) -> int:
+        """Read the lines past what was read (other writers append too): how many."""
+        assert self._digests is not None
+        lines = 0
+        try:
+            with open(self.path, "rb") as handle:
+                handle.seek(self._offset)
+                for line in handle:
+                    if not line.endswith(b"\n"):
+                        break  # a line being written: read next time
+                    self._offset += len(line)
+                    parts = line.split()
+                    if len(parts) == 2 and len(parts[1]) == DIGEST_CHARS:
+                        self._digests[parts[0].decode("ascii", "replace")] = parts[1].decode()
+                        lines += 1
+        except FileNotFoundError:
+            pass
+        return lines
 
     def _compact(self) -> None:
         body = "".join(f"{code} {value}\n" for code, value in self.digests.items())
@@ -66,8 +76,15 @@ class WrittenPosts:
             pass  # a longer file reads the same
 
     def owns(self, code: str, data: bytes | None) -> bool:
-        """Whether ``data`` (a post's bytes on disk) is what newsarchiver last wrote for ``code``."""
-        return data is not None and self.digests.get(code) == digest(data)
+        """Whether ``data`` (a post's bytes on disk) is what newsarchiver last wrote for ``code``
+        (this process or another: a worker beside it)."""
+        if data is None:
+            return False
+        value = digest(data)
+        if self.digests.get(code) == value:
+            return True
+        self._read_on()  # lines another writer appended since
+        return self.digests.get(code) == value
 
     def wrote(self, code: str, data: bytes) -> None:
         """``data`` is now the post of ``code``: note it (one appended line).

@@ -40,8 +40,8 @@ class Command(BaseCommand):
         except Exception as exc:  # redis errors carry the reason a person needs
             return self.error(f"cannot use Redis at {args.redis_url}: {exc}", EXIT_INTERNAL)
         print(
-            f"newsarchiver: {plural(result.pushed, 'URL')} queued, {result.archived} already archived, "
-            f"{len(result.failed)} failed",
+            f"newsarchiver: {plural(result.pushed, 'URL')} queued, {result.archived} already "
+            f"archived, {result.queued_already} already queued, {len(result.failed)} failed",
             file=sys.stderr,
         )
         for failure in result.failed:

@@ -223,10 +223,8 @@ class ShareSpider(scrapy.Spider):
         """
         if request.meta.get("redirect_urls"):
             return  # a redirect loop: the dupefilter fails its article (ForgetfulDupeFilter.log)
-        if request.callback in (self.parse_data, self.parse_page) and not self.shared_queue:
+        if request.callback in (self.parse_data, self.parse_page):
             self._dropped[request.cb_kwargs.get("url", request.url)] = request
-
-    shared_queue = False  # a worker's queue is shared: another worker may hold it
 
     def settled(self, url: str, **_) -> None:
         self._dropped.pop(url, None)

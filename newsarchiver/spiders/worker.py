@@ -1,62 +1,52 @@
-"""The worker spider: share URLs from a Redis list, shared queue and dupefilter (scrapy-redis)."""
+"""The worker spider: share URLs taken from the Redis queue under a lease (redisqueue.py).
+
+A worker owns what it takes: its URLs sit in its own processing list in Redis
+while it lives, are fetched and written here (Scrapy's own scheduler and
+dupefilter, in this process), and leave the list once each has its outcome.
+A worker killed hard stops renewing its lease; its list goes back to the queue
+for the others (:class:`~newsarchiver.redisqueue.ReliableQueue`).
+"""
 
 from __future__ import annotations
 
 import logging
+import os
+import socket
 import time
-from collections import deque
-from collections.abc import AsyncIterator, Iterator
+import uuid
+from collections.abc import AsyncIterator
 
 import scrapy
 from redis.backoff import ExponentialBackoff
 from redis.exceptions import RedisError
 from redis.retry import Retry
+from scrapy import signals as scrapy_signals
 from scrapy.exceptions import DontCloseSpider
-from scrapy_redis.scheduler import Scheduler
-from scrapy_redis.spiders import RedisMixin
-from scrapy_redis.utils import bytes_to_str
+from twisted.internet import task
 
 from newsarchiver import settings as defaults
+from newsarchiver import signals
+from newsarchiver.redisqueue import EPOCH_KEY, ReliableQueue, code_of, queue_epoch
 from newsarchiver.spiders.share import ShareSpider
 
 logger = logging.getLogger(__name__)
 
-START_URLS_KEY = "newsarchiver:start_urls"
-REQUESTS_KEY = "newsarchiver:requests"
-DUPEFILTER_KEY = "newsarchiver:dupefilter"
-# A token set once in a Redis database (by enqueue or the first worker): gone or
-# another one means Redis lost what it held (restarted without persistence).
-EPOCH_KEY = "newsarchiver:epoch"
+__all__ = ["EPOCH_KEY", "WorkerSpider", "queue_epoch"]
+
+ACK_BATCH = 64  # outcomes acknowledged to Redis at once (and at every idle and renewal)
+POLL_MAX = 8.0  # seconds between asks of an empty queue, at most (doubling from 0.5)
 
 
-def queue_epoch(server) -> bytes:
-    """The database's token, set now if it has none."""
-    import uuid
+class WorkerSpider(ShareSpider):
+    """Archives share URLs that ``newsarchiver enqueue`` queued in Redis.
 
-    server.set(EPOCH_KEY, uuid.uuid4().hex, nx=True)
-    return server.get(EPOCH_KEY)
-
-
-class WorkerSpider(RedisMixin, ShareSpider):
-    """Archives share URLs that ``newsarchiver enqueue`` pushed to Redis.
-
-    Many workers, on one machine or several, share the scheduler queue and
-    the dupefilter in Redis, so each article is fetched once. A worker exits
-    once the start-URL list has been empty for ``MAX_IDLE_TIME_BEFORE_CLOSE``
-    seconds.
+    Many workers, on one machine or several, take from one queue; each article is
+    taken by one worker at a time. A worker exits once the queue has been empty
+    for ``NEWSARCHIVER_IDLE_EXIT`` seconds (``--idle-exit``).
     """
 
     name = "worker"
-    shared_queue = True  # what it asks for, another worker may answer
-    redis_key = START_URLS_KEY
     custom_settings = {
-        "SCHEDULER": "newsarchiver.spiders.worker.OutageScheduler",
-        "DUPEFILTER_CLASS": "scrapy_redis.dupefilter.RFPDupeFilter",
-        # Several workers share the queue: none may clear it when it stops.
-        "SCHEDULER_PERSIST": True,
-        "SCHEDULER_QUEUE_KEY": REQUESTS_KEY,
-        "SCHEDULER_DUPEFILTER_KEY": DUPEFILTER_KEY,
-        "MAX_IDLE_TIME_BEFORE_CLOSE": 30,
         # Workers share their output folder by design: no run lock.
         "NEWSARCHIVER_LOCK": False,
         # A blip is retried inside the client (under a second, holding the
@@ -71,44 +61,146 @@ class WorkerSpider(RedisMixin, ShareSpider):
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
+        # scrapy-redis serves for the connection (REDIS_URL, REDIS_PARAMS).
+        from scrapy_redis.connection import get_redis_from_settings
+
         spider = super().from_crawler(crawler, *args, **kwargs)
-        # scrapy-redis says where it reads at INFO, on the spider's logger: that is
-        # Scrapy's own chatter here, shown with -v only.
-        spider_log = logging.getLogger(spider.name)
-        level = spider_log.level
-        if not crawler.settings.getbool("NEWSARCHIVER_VERBOSE"):
-            spider_log.setLevel(logging.WARNING)
-        try:
-            spider.setup_redis(crawler)
-        finally:
-            spider_log.setLevel(level)
+        settings = crawler.settings
+        spider.server = get_redis_from_settings(settings)
         spider.epoch = queue_epoch(spider.server)
-        # scrapy-redis sizes a batch by CONCURRENT_REQUESTS; a bigger one keeps
-        # the downloader busy between the idle checks that fetch the next.
-        spider.redis_batch_size = max(spider.redis_batch_size * 4, 64)
+        lease = settings.getfloat("NEWSARCHIVER_LEASE", defaults.NEWSARCHIVER_LEASE)
+        worker = f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
+        spider.queue = ReliableQueue(spider.server, worker, int(lease * 1000))
+        spider.lease = lease
+        spider.idle_exit = settings.getfloat(
+            "NEWSARCHIVER_IDLE_EXIT", defaults.NEWSARCHIVER_IDLE_EXIT
+        )
+        spider.take_batch = max(settings.getint("CONCURRENT_REQUESTS") * 4, 64)
+        connect = crawler.signals.connect
+        connect(spider.worker_idle, signal=scrapy_signals.spider_idle)
+        connect(spider.acknowledge, signal=signals.article_settled)
+        connect(spider.duplicate_settled, signal=signals.article_duplicate)
+        connect(spider.worker_closed, signal=scrapy_signals.spider_closed)
         return spider
 
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._taken: dict[str, tuple[str, str]] = {}  # URL -> (code, entry), no outcome yet
+        self._acks: list[tuple[str, str]] = []
+        self.idle_since: float | None = None
+        self.next_poll = 0.0
+        self.poll_every = 0.5
+        self.renewer: task.LoopingCall | None = None
+
     async def start(self) -> AsyncIterator[scrapy.Request]:
-        self.spider_idle_start_time = int(time.time())
-        for request in self.next_requests():
+        self.renewer = task.LoopingCall(self.renew)
+        self.renewer.start(self.lease / 3, now=False)
+        try:
+            requests = self.take_more()
+        except RedisError as exc:
+            self.outage(exc)
+            return
+        for request in requests:
             yield request
 
-    def next_requests(self) -> Iterator[scrapy.Request]:
-        # scrapy-redis's own logs every request at INFO; the share spider's logging suffices.
-        for data in self.fetch_data(self.redis_key, self.redis_batch_size):
-            yield from self.make_request_from_data(data)
+    def take_more(self) -> list[scrapy.Request]:
+        """Take batches until one needs a fetch or the queue is empty (a batch of archived
+        URLs costs no request, and waiting a heartbeat for each would crawl)."""
+        self.queue.reap()  # dead workers' URLs back in the queue first
+        while entries := self.queue.take(self.take_batch):
+            self.idle_since = None
+            self.poll_every = 0.5
+            requests = []
+            for entry in entries:
+                url = self.queue.url(entry)
+                self._taken[url] = (code_of(url) or "", entry)
+                requests.extend(self.requests_for([url]))  # an outcome without a fetch acks now
+            if requests:
+                return requests
+        return []
 
-    def make_request_from_data(self, data: bytes) -> list[scrapy.Request]:
-        return list(self.requests_for([bytes_to_str(data, self.redis_encoding).strip()]))
+    def acknowledge(self, url: str, **_) -> None:
+        """``url`` has its outcome: out of this worker's list (in a batch)."""
+        taken = self._taken.pop(url, None)
+        if taken is not None:
+            self._acks.append(taken)
+            if len(self._acks) >= ACK_BATCH:
+                self.flush_acks()
 
-    def spider_idle(self):
+    def duplicate_settled(self, url: str, code: str) -> None:
+        self.acknowledge(url)  # the article's first URL has its outcome
+
+    def flush_acks(self) -> None:
+        if not self._acks:
+            return
+        acks, self._acks = self._acks, []
+        try:
+            self.queue.ack(acks)
+        except RedisError as exc:
+            self._acks[:0] = acks  # kept for the next try
+            self.outage(exc)
+
+    def renew(self) -> None:
+        try:
+            self.queue.renew()
+        except RedisError as exc:
+            self.outage(exc)
+            return
+        self.redis_back()
+        self.flush_acks()
+
+    def worker_idle(self) -> None:
+        now = time.monotonic()
+        if now < self.next_poll:
+            raise DontCloseSpider
         try:
             self.check_epoch()
-            super().spider_idle()
+            self.flush_acks()
+            requests = self.take_more()
         except RedisError as exc:
             self.outage(exc)
             raise DontCloseSpider from None
         self.redis_back()
+        if requests:
+            for request in requests:
+                self.crawler.engine.crawl(request)
+            raise DontCloseSpider
+        if self._taken:
+            raise DontCloseSpider  # outcomes still to come
+        try:
+            others = self.queue.pending()
+        except RedisError as exc:
+            self.outage(exc)
+            raise DontCloseSpider from None
+        if others:  # another worker's, or a dead one's that come back once its lease ends
+            self.idle_since = None
+            self.next_poll = now + min(self.lease / 3, POLL_MAX)
+            raise DontCloseSpider
+        if self.idle_since is None:
+            self.idle_since = now
+        if now - self.idle_since < self.idle_exit:
+            # An empty queue is asked less and less often (back-off), never in a loop.
+            self.next_poll = now + self.poll_every
+            self.poll_every = min(self.poll_every * 2, POLL_MAX)
+            raise DontCloseSpider
+        logger.info(
+            "The queue has been empty for %d s: exiting (--idle-exit)", now - self.idle_since
+        )
+
+    def worker_closed(self, spider, reason: str) -> None:
+        """Acknowledge what has its outcome; what this worker took and did not finish
+        goes back to the queue now (a worker killed hard: once its lease expires)."""
+        if self.renewer is not None and self.renewer.running:
+            self.renewer.stop()
+        try:
+            self.flush_acks()
+            if not self._acks:
+                back = self.queue.release()
+                if back:
+                    logger.warning("Put %d unfinished URLs back in the queue", back)
+        except RedisError as exc:
+            logger.warning("Could not put unfinished URLs back (%s): they return when "
+                           "this worker's lease expires", exc)  # fmt: skip
 
     def check_epoch(self) -> None:
         """Stop (exit 4) if Redis lost its data: what this worker queued there is gone."""
@@ -120,7 +212,7 @@ class WorkerSpider(RedisMixin, ShareSpider):
             stats.set_value(
                 "newsarchiver/fatal",
                 f"Redis at {url} lost its data (restarted without persistence?): the "
-                "requests queued there are gone; run enqueue again",
+                "URLs queued there are gone; run enqueue again",
             )
             from scrapy.utils.defer import deferred_from_coro
 
@@ -153,51 +245,3 @@ class WorkerSpider(RedisMixin, ShareSpider):
         if self.outage_started is not None:
             logger.warning("Redis is back")
             self.outage_started = None
-
-
-class OutageScheduler(Scheduler):
-    """scrapy-redis's scheduler, riding out a Redis outage instead of dropping requests.
-
-    A request that cannot be pushed is kept here and handed out first; while
-    Redis is away, nothing is popped, and the spider decides when to give up.
-    """
-
-    def open(self, spider):
-        self.local: deque[scrapy.Request] = deque()
-        return super().open(spider)
-
-    def enqueue_request(self, request) -> bool:
-        try:
-            queued = super().enqueue_request(request)
-        except RedisError as exc:
-            self.spider.outage(exc)
-            self.local.append(request)
-            return True
-        self.spider.redis_back()
-        return queued
-
-    def next_request(self):
-        if self.local:
-            return self.local.popleft()
-        try:
-            request = super().next_request()
-        except RedisError as exc:
-            self.spider.outage(exc)
-            return None
-        self.spider.redis_back()
-        return request
-
-    def has_pending_requests(self) -> bool:
-        if self.local:
-            return True
-        try:
-            return super().has_pending_requests()
-        except RedisError as exc:
-            self.spider.outage(exc)
-            return False  # the spider's idle check waits for Redis
-
-    def __len__(self) -> int:
-        try:
-            return len(self.local) + super().__len__()
-        except RedisError:
-            return len(self.local)
