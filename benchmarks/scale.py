@@ -34,7 +34,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -87,7 +87,7 @@ class Child:
 
 def build_wacz(target: Path, count: int, start: int = 0) -> None:
     """A WACZ of ``count`` articles' data answers, as ``--wacz`` keeps them."""
-    spool = WarcSpool(target, datetime.now(timezone.utc))
+    spool = WarcSpool(target, datetime.now(UTC))
     headers = [(b"Content-Type", b"application/json; charset=utf-8")]
     for article in articles(count, start):
         body = json.dumps(article.json(), ensure_ascii=False).encode("utf-8")

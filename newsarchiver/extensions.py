@@ -9,8 +9,9 @@ from scrapy import signals
 from scrapy.exceptions import NotConfigured
 
 from newsarchiver import settings as defaults
-from newsarchiver.archive import Archive, ArchiveIndex
+from newsarchiver.archive import Archive
 from newsarchiver.archive.lock import RunLock
+from newsarchiver.outcome import RunOutcome
 
 logger = logging.getLogger(__name__)
 
@@ -18,10 +19,8 @@ logger = logging.getLogger(__name__)
 def stop_run(crawler, reason: str) -> None:
     """Stop the whole run now, with ``reason`` as its fatal error (exit 4): every
     further article would fail the same way (a full disk). The first reason stays."""
-    stats = crawler.stats
-    if stats.get_value("newsarchiver/fatal"):
+    if not RunOutcome.of(crawler).fatal(reason):
         return
-    stats.set_value("newsarchiver/fatal", reason)
     logger.error("Stopping: %s", reason)
     if crawler.engine is not None:
         from scrapy.utils.defer import deferred_from_coro
@@ -95,7 +94,3 @@ class ArchiveFolder:
         if found is None:
             raise NotConfigured(f"{cls.__name__} is not in EXTENSIONS")
         return found
-
-    @property
-    def index(self) -> ArchiveIndex:
-        return self.archive.index

@@ -9,7 +9,7 @@ from __future__ import annotations
 import codecs
 import json
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from html import unescape
 from urllib.parse import parse_qs, urlsplit
 
@@ -114,7 +114,7 @@ def _zone(offset: str | None) -> timezone:
         return BEIJING
     found = _OFFSET.search(offset.replace(" ", ""))
     if not found:
-        return timezone.utc  # Z, UTC, GMT
+        return UTC  # Z, UTC, GMT
     sign, hours, minutes = found.groups()
     delta = timedelta(hours=int(hours), minutes=int(minutes or 0))
     if delta >= timedelta(hours=24):
@@ -251,11 +251,14 @@ def codes_from_listing(body: bytes) -> list[str]:
                 frames.append(["map" if event == "start_map" else "array", None])
             elif event in ("end_map", "end_array"):
                 frames.pop()
-                if entry is not None and len(frames) == entries + 1:
+                if entry is not None and entries is not None and len(frames) == entries + 1:
                     if code := _first(entry, *LISTING_CODE_KEYS):
                         codes.append(code)
                     entry = None
-            elif entry is not None and event == "string" and len(frames) == entries + 2:
+            elif (
+                entry is not None and entries is not None and event == "string"
+                and len(frames) == entries + 2
+            ):  # fmt: skip
                 if frames[-1][1] in LISTING_CODE_KEYS:
                     entry[frames[-1][1]] = value
     except (ijson.JSONError, UnicodeDecodeError) as exc:

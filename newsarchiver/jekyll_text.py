@@ -103,6 +103,13 @@ def _raw_element_end(text: str, pos: int, name: str) -> int | None:
     return pos
 
 
+def _end(pattern: re.Pattern[str], text: str, pos: int) -> int:
+    """Where ``pattern`` (one that matches the empty string too) ends at ``pos``."""
+    match = pattern.match(text, pos)
+    assert match is not None
+    return match.end()
+
+
 def kramdown_keeps(body: str) -> bool:
     """True when kramdown reads all of ``body`` as raw HTML blocks, each closed.
 
@@ -116,13 +123,13 @@ def kramdown_keeps(body: str) -> bool:
         body = body.replace("\r\n", "\n").replace("\r", "\n")
     pos, length = 0, len(body)
     while True:
-        pos = _BLANK.match(body, pos).end()
+        pos = _end(_BLANK, body, pos)
         if pos >= length:
             return True
         block = _TEXT_BLOCK.match(body, pos)
         if block and block[1] not in SPAN_ELEMENTS and block[1] not in WITHOUT_BODY:
             pos = block.end()  # what the general reading below would find, sooner
-        elif match := _COMMENT.match(body, pos := _INDENT.match(body, pos).end()):
+        elif match := _COMMENT.match(body, pos := _end(_INDENT, body, pos)):
             pos = match.end()
         else:
             match = _BARE_TAG.match(body, pos) or _TAG.match(body, pos)

@@ -16,6 +16,7 @@ from newsarchiver.extensions import ArchiveFolder, stop_run
 from newsarchiver.finish import Unfinished, finish_article
 from newsarchiver.items import Article
 from newsarchiver.jekyll_site import configured_site
+from newsarchiver.outcome import RunOutcome
 
 logger = logging.getLogger(__name__)
 
@@ -107,6 +108,7 @@ class PostWriter:
             body_format=settings.get("NEWSARCHIVER_BODY_FORMAT", self.body_format),
         )
         self.categories_done: set[str] = set()
+        self.outcome = RunOutcome.of(crawler) if crawler is not None else RunOutcome()
         # --refresh-foreign: posts newsarchiver did not write are replaced too.
         self.replace_foreign = settings.getbool("NEWSARCHIVER_REFRESH_FOREIGN")
         # --site / -s NEWSARCHIVER_SITE win; else a blog's _config.yml may set it.
@@ -199,5 +201,5 @@ class PostWriter:
         """Stop the whole run now: every further article would fail the same way."""
         if self.crawler is not None:
             stop_run(self.crawler, reason)
-        elif not self.stats.get_value("newsarchiver/fatal"):  # a writer outside a crawl
-            self.stats.set_value("newsarchiver/fatal", reason)
+        else:  # a writer outside a crawl
+            self.outcome.fatal(reason)

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import logging
 import zipfile
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from time import time
 
@@ -28,6 +28,7 @@ from scrapy.exceptions import IgnoreRequest, NotConfigured
 
 from newsarchiver import signals
 from newsarchiver.extensions import stop_run
+from newsarchiver.outcome import RunOutcome
 from newsarchiver.webarchive import (
     WaczError,
     WarcSpool,
@@ -78,7 +79,7 @@ class WaczRecorder:
         return ext
 
     def spider_opened(self) -> None:
-        started = datetime.now(timezone.utc)
+        started = datetime.now(UTC)
         one_a_run = self.target.is_dir()
         self.target = wacz_target(self.target, started)
         level = self.crawler.settings.getint("NEWSARCHIVER_WACZ_GZIP_LEVEL", 0)
@@ -169,7 +170,7 @@ class WaczRecorder:
                 logger.debug("Packing the web archive failed", exc_info=True)
             reason = f"cannot write the web archive {self.target}: {exc}"
             logger.error("%s", reason)
-            stats.set_value("newsarchiver/fatal", reason)
+            RunOutcome.of(self.crawler).fatal(reason)
             return
         finally:
             self.spool = None

@@ -8,9 +8,8 @@ import sys
 from pathlib import Path
 
 from newsarchiver.exits import Exit
+from newsarchiver.outcome import RunOutcome
 from newsarchiver.words import plural
-
-EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_LOCKED, EXIT_INTERNAL, EXIT_INTERRUPTED = Exit
 
 
 def project_settings(cmdline: list[tuple[str, str]], options: dict):
@@ -191,7 +190,7 @@ def run_spider(spider_cls, spider_kwargs: dict, settings) -> int:
             settings.set("NEWSARCHIVER_PROGRESS_INTERVAL", 0, priority="cmdline")
     if error := preflight(settings):
         print(f"newsarchiver: {error}", file=sys.stderr)
-        return EXIT_INTERNAL
+        return Exit.INTERNAL
     configure_logging(settings, quiet=quiet, verbose=verbose)
     settings.set("LOG_INSTALL_ROOT_HANDLER", False, priority="cmdline")
     try:
@@ -199,7 +198,7 @@ def run_spider(spider_cls, spider_kwargs: dict, settings) -> int:
     except Exception as exc:
         logging.getLogger(__name__).debug("Run failed", exc_info=True)
         print(f"newsarchiver: internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
-        return EXIT_INTERNAL
+        return Exit.INTERNAL
     return finish(crawler, startup_error, settings)
 
 
@@ -215,7 +214,7 @@ def _crawl(spider_cls, spider_kwargs: dict, settings):
 
     def failed(failure):
         if failure.check(KeyboardInterrupt):
-            crawler._newsarchiver_interrupted = True  # Ctrl-C while the crawl was starting
+            RunOutcome.of(crawler).interrupted()  # Ctrl-C while the crawl was starting
             return None
         errors.append(f"{failure.type.__name__}: {failure.getErrorMessage()}")
         logging.getLogger(__name__).debug("Crawl failed", exc_info=failure.value)
@@ -226,7 +225,7 @@ def _crawl(spider_cls, spider_kwargs: dict, settings):
         from newsarchiver.extensions import FolderLocked
 
         if failure.check(FolderLocked, UnusableLock):
-            crawler._newsarchiver_refused = failure.value
+            RunOutcome.of(crawler).refused(failure.value)
             return None
         return failure
 
@@ -301,17 +300,18 @@ def finish(crawler, startup_error: str | None, settings) -> int:
     from newsarchiver.report import RunReport
 
     output = Path(settings.get("NEWSARCHIVER_OUTPUT"))
-    if refused := getattr(crawler, "_newsarchiver_refused", None):
+    outcome = RunOutcome.of(crawler)
+    if refused := outcome.refused_by:
         if isinstance(refused, UnusableLock):
             print(f"newsarchiver: {refused}; exiting", file=sys.stderr)
-            return EXIT_INTERNAL
+            return Exit.INTERNAL
         # An overlapping cron tick is normal: under --quiet, exit 3 says it, in silence.
         if not settings.getbool("NEWSARCHIVER_QUIET"):
             print(f"newsarchiver: {refused}; exiting", file=sys.stderr)
-        return EXIT_LOCKED
+        return Exit.LOCKED
     if startup_error:
         print(f"newsarchiver: internal error: {startup_error}", file=sys.stderr)
-        return EXIT_INTERNAL
+        return Exit.INTERNAL
     try:
         stats = crawler.stats  # a property that raises on Scrapy 2.18+ before the crawl began
     except (AttributeError, RuntimeError):
@@ -321,14 +321,14 @@ def finish(crawler, startup_error: str | None, settings) -> int:
         report = crawler.get_extension(RunReport)
     except (AttributeError, RuntimeError):
         report = None  # stopped before the crawl was built: nothing was done
-    if report is None or getattr(crawler, "_newsarchiver_interrupted", False):
+    if report is None or outcome.was_interrupted:
         print("newsarchiver: interrupted; run the same command to continue", file=sys.stderr)
-        return EXIT_INTERRUPTED
+        return Exit.INTERRUPTED
     # Exit 0 only if every article has its outcome: a finished run with URLs it
     # never reached (a worker whose queue was lost) failed them.
     failed = report.counts["failed"]
     failed += report.counts["not_reached"]
-    fatal = stats.get_value("newsarchiver/fatal") if stats else None
+    fatal = outcome.fatal_reason
     if not settings.getbool("NEWSARCHIVER_QUIET") or failed or fatal:
         print(f"newsarchiver: {report.summary()} (posts in {output / '_posts'})", file=sys.stderr)
         report.print_failures(sys.stderr)
@@ -353,15 +353,15 @@ def finish(crawler, startup_error: str | None, settings) -> int:
     report.print_image_failures(sys.stderr)
     if report.write_error:
         print(f"newsarchiver: {report.write_error}", file=sys.stderr)
-        return EXIT_INTERNAL
+        return Exit.INTERNAL
     if fatal:
         print(f"newsarchiver: stopped: {fatal}", file=sys.stderr)
-        return EXIT_INTERNAL
+        return Exit.INTERNAL
     if reason in ("shutdown", None):
         job = settings.get("JOBDIR")
         again = f" --resume {job}" if job else " (add --resume DIR to keep state)"
         print(
             f"newsarchiver: interrupted; run the same command{again} to continue", file=sys.stderr
         )
-        return EXIT_INTERRUPTED
-    return EXIT_FAILED if failed else EXIT_OK
+        return Exit.INTERRUPTED
+    return outcome.exit_code(failed)

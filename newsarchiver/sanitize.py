@@ -17,7 +17,7 @@ nh3 instead: safety first.
 from __future__ import annotations
 
 import re
-from collections.abc import Container, Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from html import unescape
@@ -34,7 +34,6 @@ REMOVED_WITH_CONTENT = frozenset(
         "noembed", "noframes", "plaintext", "meta", "base", "link", "param", "portal",
     }
 )  # fmt: skip
-DANGEROUS_TAGS = frozenset({"script", "style", "iframe", "object", "embed", "form"})
 VOID = frozenset(
     "area base br col embed hr img input link meta param source track wbr frame keygen".split()
 )
@@ -142,11 +141,12 @@ class Tag:
     closing: bool
     self_closing: bool = False
     # (name lower case, value as written without quotes, span start, span end)
-    attributes: list[tuple[str, str, int, int]] | tuple = field(default_factory=list)
+    attributes: Sequence[tuple[str, str, int, int]] = field(default_factory=list)
 
 
 def _read_tag(html: str, pos: int, match: re.Match[str]) -> Tag:
-    tag = Tag(pos, pos, match.group(2).lower(), closing=bool(match.group(1)))
+    attributes: list[tuple[str, str, int, int]] = []
+    tag = Tag(pos, pos, match.group(2).lower(), bool(match.group(1)), attributes=attributes)
     at = match.end()
     while True:
         attribute = _ATTRIBUTE.match(html, at)
@@ -161,12 +161,12 @@ def _read_tag(html: str, pos: int, match: re.Match[str]) -> Tag:
         value = attribute.group(2) or ""
         if value[:1] in ("'", '"'):
             value = value[1:-1]
-        tag.attributes.append((attribute.group(1).lower(), value, at, attribute.end()))
+        attributes.append((attribute.group(1).lower(), value, at, attribute.end()))
         at = attribute.end()
 
 
 def tokens(
-    html: str, wanted: Container[str] | None = None
+    html: str, wanted: frozenset[str] | set[str] | None = None
 ) -> Iterator[tuple[str, int, int, Tag | None]]:
     """``(kind, start, end, tag)`` for comments and tags, as an HTML5 tokenizer reads them.
 
@@ -408,8 +408,3 @@ def clean_body(html: str) -> tuple[str, str]:
     if _nothing_unsafe(result):
         return result, ("cut" if spans else "clean")
     return rewrite(result), "rewritten"
-
-
-def sanitize_body(html: str) -> str:
-    """``html`` with the contract's removals applied; unchanged if none apply."""
-    return clean_body(html)[0]

@@ -107,7 +107,7 @@ def test_spider_and_writer_share_one_scan_of_the_archive(tmp_path, monkeypatch):
     writer.open_spider()
     scanned_by_writer = len(scans)
     crawler.spider = spider = ShareSpider.from_crawler(crawler)
-    assert spider.archived() is writer.index
     assert spider.archive is writer.archive
-    assert "OLD1" in spider.archived()
+    assert spider.archive.index is writer.index
+    assert "OLD1" in spider.archive.index
     assert len(scans) == scanned_by_writer  # the spider's skip scanned nothing again

@@ -12,6 +12,7 @@ import signal
 import subprocess
 import time
 import zipfile
+from datetime import UTC
 from pathlib import Path
 
 import pytest
@@ -439,12 +440,12 @@ def test_runs_packing_at_once_into_one_wacz_take_turns(tmp_path):
     """Two runs (other folders, or workers) adding to one WACZ at the same moment: none is lost."""
     import os
     import threading
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from newsarchiver.webarchive import WarcSpool
 
     target = tmp_path / "shared.wacz"
-    first = WarcSpool(target, datetime.now(timezone.utc))
+    first = WarcSpool(target, datetime.now(UTC))
     first.add_response(
         "http://h/big", 200, [(b"Content-Type", b"text/plain")], os.urandom(30 << 20)
     )
@@ -452,7 +453,7 @@ def test_runs_packing_at_once_into_one_wacz_take_turns(tmp_path):
     first.pack(fsync=False)  # a large WACZ: each later pack copies it, which takes a while
     spools = []
     for number in range(2):
-        spool = WarcSpool(target, datetime.now(timezone.utc))
+        spool = WarcSpool(target, datetime.now(UTC))
         url = f"http://h/NewsData/GetNewsText.do?id=N{number}"
         spool.add_response(url, 200, [(b"Content-Type", b"application/json")], b"{}")
         spool.add_page(url, "t", f"http://h/s?infoCode=N{number}", f"N{number}")
@@ -475,13 +476,13 @@ def test_records_of_every_size_read_back_whole(tmp_path, level):
     64 KB stored-block size, come back byte for byte through gzip and warcio."""
     import gzip
     import os
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from warcio.archiveiterator import ArchiveIterator
 
     from newsarchiver.webarchive import WarcSpool
 
-    spool = WarcSpool(tmp_path / "x.wacz", datetime.now(timezone.utc), level)
+    spool = WarcSpool(tmp_path / "x.wacz", datetime.now(UTC), level)
     bodies = {}
     for size in (0, 1, 65000, 65535, 65536, 3 * 65535, 200_001):
         url = f"http://h/img/{size}.png"

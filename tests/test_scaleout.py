@@ -169,12 +169,15 @@ def test_a_worker_killed_at_random_loses_nothing_and_each_post_is_written_once(
 
 
 def test_a_worker_stopped_with_sigterm_puts_back_what_it_took(redis_url, tmp_path):
-    with SampleSite(generated(1000), latency=0.01) as site:
+    with SampleSite(generated(1000), latency=0.05) as site:
         urls = tmp_path / "urls.txt"
         urls.write_text("\n".join(site.share_urls()), encoding="utf-8")
         assert run_cli("enqueue", "--redis-url", redis_url, "--input", str(urls)).code == 0
         out = tmp_path / "out"
-        stopped = start_worker(redis_url, out, tmp_path / "stopped.json", "--idle-exit", "3")
+        # Two at a time, a batch of 64 taken: it always holds URLs it has not fetched.
+        stopped = start_worker(
+            redis_url, out, tmp_path / "stopped.json", "--idle-exit", "3", "--concurrency", "2"
+        )
         other = start_worker(redis_url, out, tmp_path / "other.json", "--idle-exit", "3")
         wait_for_posts(out, 200, [stopped, other])
         stopped.send_signal(signal.SIGTERM)

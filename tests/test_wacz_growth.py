@@ -13,7 +13,7 @@ import os
 import random
 import signal
 import zipfile
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -51,7 +51,7 @@ def test_a_tick_into_a_wacz_file_leaves_its_old_records_where_they_are(tmp_path)
 
 
 def spool_of(target: Path, first: int, count: int) -> WarcSpool:
-    spool = WarcSpool(target, datetime.now(timezone.utc))
+    spool = WarcSpool(target, datetime.now(UTC))
     for article in generated(count, first):
         url = f"http://finews.test/NewsData/GetNewsText.do?id={article.code}"
         body = json.dumps(article.json(), ensure_ascii=False).encode("utf-8") * 20
@@ -70,9 +70,9 @@ def test_a_run_killed_while_growing_the_wacz_leaves_the_old_file_or_the_new(tmp_
     # How long a grow takes here, to kill the next one somewhere inside it.
     probe = tmp_path / "probe.wacz"
     probe.write_bytes(old)
-    started = datetime.now(timezone.utc)
+    started = datetime.now(UTC)
     spool_of(probe, 200, 200).pack(fsync=True)
-    took = (datetime.now(timezone.utc) - started).total_seconds()
+    took = (datetime.now(UTC) - started).total_seconds()
     delay = random.Random(seed).uniform(0, took * 1.2)
     spool = spool_of(target, 200, 200)
     child = os.fork()

@@ -214,9 +214,3 @@ class Archive:
         from newsarchiver.archive.maintenance import rotate
 
         return rotate(self.output, keep_days, today, keep)
-
-    def read_front_matter(self, path: Path) -> str:
-        """The front matter of a post (a path in this folder)."""
-        from newsarchiver.archive.maintenance import read_front_matter
-
-        return read_front_matter(path)

@@ -80,9 +80,9 @@ def atomic_write(
         raise
 
 
-def _abandoned(entry: os.DirEntry) -> bool:
+def _abandoned(path: str) -> bool:
     """A temporary file whose writer is gone: a dead process here, or a day old."""
-    match = _TEMP_NAME.fullmatch(entry.name)
+    match = _TEMP_NAME.fullmatch(os.path.basename(path))
     if match and match.group(1) == _HOST:
         try:
             os.kill(int(match.group(2)), 0)
@@ -92,7 +92,7 @@ def _abandoned(entry: os.DirEntry) -> bool:
             return False
         return False
     try:
-        return time.time() - entry.stat().st_mtime > STALE_AFTER
+        return time.time() - os.stat(path).st_mtime > STALE_AFTER
     except FileNotFoundError:
         return False
 
@@ -108,16 +108,16 @@ def remove_stale_temp_files(output: Path, posts_scanned: list | None = None) -> 
     folders = (STAGING, CATEGORIES, STATE) if posts_scanned is not None else (
         STAGING, POSTS, OLD_POSTS, CATEGORIES, STATE
     )  # fmt: skip
-    found = list(posts_scanned or [])
+    found = [os.fspath(path) for path in posts_scanned or []]
     for sub in folders:
         try:
-            found.extend(os.scandir(output / sub))
+            found.extend(entry.path for entry in os.scandir(output / sub))
         except (FileNotFoundError, NotADirectoryError):
             continue  # nothing there; writing there will say what is wrong
-    for entry in found:
-        if entry.name.startswith(TEMP_PREFIX) and _abandoned(entry):
+    for path in found:
+        if os.path.basename(path).startswith(TEMP_PREFIX) and _abandoned(path):
             try:
-                os.unlink(entry.path)
+                os.unlink(path)
                 removed += 1
             except FileNotFoundError:
                 pass

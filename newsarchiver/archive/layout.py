@@ -19,6 +19,8 @@ LOCK_NAME = ".newsarchiver.lock"  # dot-file: Jekyll ignores it
 TEMP_PREFIX = ".newsarchiver-"
 TAG_SUFFIX = "新闻"  # a post's tag is its outlet and this
 POST_NAME = re.compile(r"(\d{4}-\d{2}-\d{2})-([A-Za-z0-9]+)\.md")
+# The same names, a name a line (a folder's names joined by line breaks): (name, code).
+POST_NAME_LINES = re.compile(r"^(\d{4}-\d{2}-\d{2}-([A-Za-z0-9]+)\.md)$", re.MULTILINE)
 
 
 def post_name(published: str, code: str) -> str:

@@ -169,10 +169,10 @@ class SpiderCommand(Command):
         return None
 
     def run(self, args: argparse.Namespace) -> int:
-        from newsarchiver.runner import EXIT_USAGE
+        from newsarchiver.exits import Exit
 
         if error := self.check(args):
-            return self.error(error, EXIT_USAGE)
+            return self.error(error, Exit.USAGE)
         from newsarchiver.runner import project_settings
 
         options = {k: v for k, v in self.option_settings(args).items() if v is not None}
@@ -195,21 +195,21 @@ class FolderCommand(Command):
     def run(self, args: argparse.Namespace) -> int:
         from newsarchiver.archive import Archive
         from newsarchiver.archive.lock import RunLock, UnusableLock
-        from newsarchiver.runner import EXIT_INTERNAL, EXIT_LOCKED
+        from newsarchiver.exits import Exit
 
         output = Path(args.output).resolve()
         if error := archive_folder_error(output):
-            return self.error(error, EXIT_INTERNAL)
+            return self.error(error, Exit.INTERNAL)
         lock = RunLock(output)
         try:
             acquired = lock.acquire()
         except (UnusableLock, OSError) as exc:
-            return self.error(f"cannot lock {output}: {exc}", EXIT_INTERNAL)
+            return self.error(f"cannot lock {output}: {exc}", Exit.INTERNAL)
         if not acquired:
             if args.quiet:  # an overlapping cron tick is normal: exit 3 says it
-                return EXIT_LOCKED
+                return Exit.LOCKED
             return self.error(
-                f"another run is writing to {output} (lock {lock.path}); exiting", EXIT_LOCKED
+                f"another run is writing to {output} (lock {lock.path}); exiting", Exit.LOCKED
             )
         try:
             return self.work(Archive(output), args)
@@ -223,13 +223,13 @@ class FolderCommand(Command):
         """Print the summary (with ``--quiet``, only if there are problems), then
         ``notes`` (not with ``--quiet``) and ``problems`` a line each; exit 1 if there
         are problems."""
-        from newsarchiver.runner import EXIT_FAILED, EXIT_OK
+        from newsarchiver.exits import Exit
 
         if not args.quiet or problems:
             print(f"newsarchiver: {summary}", file=sys.stderr)
         for line in (*([] if args.quiet else notes), *problems):
             print(f"  {line}", file=sys.stderr)
-        return EXIT_FAILED if problems else EXIT_OK
+        return Exit.FAILED if problems else Exit.OK
 
 
 def add_output_option(parser: argparse.ArgumentParser) -> None:

@@ -30,20 +30,20 @@ class Command(BaseCommand):
     def run(self, args: argparse.Namespace) -> int:
         from newsarchiver import settings
         from newsarchiver.commands.init_site import build_command
+        from newsarchiver.exits import Exit
         from newsarchiver.jekyll_site import init_site
-        from newsarchiver.runner import EXIT_OK, EXIT_USAGE
         from newsarchiver.sample_site import SampleSite
 
         if args.blog and args.output != settings.NEWSARCHIVER_OUTPUT:
             return self.error(
-                "give --blog DIR or --output DIR, not both (--blog archives into DIR)", EXIT_USAGE
+                "give --blog DIR or --output DIR, not both (--blog archives into DIR)", Exit.USAGE
             )
         output = args.blog or args.output
         if why := holds_a_blog(Path(output)):
             return self.error(
                 f"{output} already holds {why}: the demo writes the sample site's articles "
                 "only into a new folder (or one an earlier demo made); give another folder",
-                EXIT_USAGE,
+                Exit.USAGE,
             )
         if args.blog:
             init_site(Path(args.blog))
@@ -60,7 +60,7 @@ class Command(BaseCommand):
                 [*site.share_urls(), "-o", output, "--refresh", "--images"]
             )
             code = crawl.run(crawl_args)
-        if code != EXIT_OK:
+        if code != Exit.OK:
             return code  # the crawl said what went wrong
         print(f"Posts are in {Path(output).resolve() / '_posts'}")
         if args.blog:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from newsarchiver.commands import Command as BaseCommand
 from newsarchiver.commands import add_redis_option, add_url_inputs, url_input_error
-from newsarchiver.runner import EXIT_FAILED, EXIT_INTERNAL, EXIT_OK, EXIT_USAGE
+from newsarchiver.exits import Exit
 from newsarchiver.words import plural
 
 
@@ -33,12 +33,12 @@ class Command(BaseCommand):
         from newsarchiver.spiders.share import url_source
 
         if error := url_input_error(args):
-            return self.error(error, EXIT_USAGE)
+            return self.error(error, Exit.USAGE)
         output = Path(args.output).resolve() if args.output else None
         try:
             result = enqueue(args.redis_url, url_source(args.urls, args.input), output)
         except Exception as exc:  # redis errors carry the reason a person needs
-            return self.error(f"cannot use Redis at {args.redis_url}: {exc}", EXIT_INTERNAL)
+            return self.error(f"cannot use Redis at {args.redis_url}: {exc}", Exit.INTERNAL)
         print(
             f"newsarchiver: {plural(result.pushed, 'URL')} queued, {result.archived} already "
             f"archived, {result.queued_already} already queued, {len(result.failed)} failed",
@@ -46,4 +46,4 @@ class Command(BaseCommand):
         )
         for failure in result.failed:
             print(f"  FAILED {failure['url']}: {failure['reason']}", file=sys.stderr)
-        return EXIT_FAILED if result.failed else EXIT_OK
+        return Exit.FAILED if result.failed else Exit.OK

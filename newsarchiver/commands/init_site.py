@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from newsarchiver.commands import Command as BaseCommand
-from newsarchiver.runner import EXIT_OK
+from newsarchiver.exits import Exit
 
 
 def build_command(folder: Path) -> str:
@@ -61,7 +61,6 @@ class Command(BaseCommand):
 
     def run(self, args: argparse.Namespace) -> int:
         from newsarchiver.archive.lock import RunLock, UnusableLock
-        from newsarchiver.exits import Exit
         from newsarchiver.jekyll_site import PUBLIC_LISTING, init_site
 
         folder = Path(args.folder)
@@ -108,4 +107,4 @@ class Command(BaseCommand):
             f"Jekyll site in {folder}. Archive into it with: newsarchiver crawl --output "
             f"{folder} URL...; then build it with: {build_command(folder)}"
         )
-        return EXIT_OK
+        return Exit.OK

@@ -6,7 +6,7 @@ import argparse
 
 from newsarchiver.commands import Command as BaseCommand
 from newsarchiver.commands import non_negative_int, positive_int
-from newsarchiver.runner import EXIT_OK
+from newsarchiver.exits import Exit
 
 
 class Command(BaseCommand):
@@ -39,4 +39,4 @@ class Command(BaseCommand):
 
         serve(port=args.port, articles=args.articles, delay=args.delay / 1000,
               urls_to=args.urls_to)  # fmt: skip
-        return EXIT_OK
+        return Exit.OK

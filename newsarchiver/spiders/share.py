@@ -16,7 +16,7 @@ from scrapy.http import Response
 from twisted.python.failure import Failure
 
 from newsarchiver import signals
-from newsarchiver.archive import Archive, ArchiveIndex
+from newsarchiver.archive import Archive
 from newsarchiver.extensions import ArchiveFolder
 from newsarchiver.extract import (
     ExtractError,
@@ -170,10 +170,6 @@ class ShareSpider(scrapy.Spider):
         if kept is None and owed is None:
             return None
         return lambda code: (kept is None or code in kept) and (owed is None or code not in owed)
-
-    def archived(self) -> ArchiveIndex | None:
-        """The index to skip archived articles by; None on refresh."""
-        return None if self.refresh else self.archive.index
 
     def requests_for(self, urls: Iterable[str], again: bool = False) -> Iterator[scrapy.Request]:
         """The requests for ``urls``, each URL's outcome sent if it needs none.

@@ -26,6 +26,7 @@ from twisted.internet import task
 
 from newsarchiver import settings as defaults
 from newsarchiver import signals
+from newsarchiver.outcome import RunOutcome
 from newsarchiver.redisqueue import EPOCH_KEY, ReliableQueue, code_of, queue_epoch
 from newsarchiver.spiders.share import ShareSpider
 
@@ -206,14 +207,11 @@ class WorkerSpider(ShareSpider):
         """Stop (exit 4) if Redis lost its data: what this worker queued there is gone."""
         if self.server.get(EPOCH_KEY) == self.epoch:
             return
-        stats = self.crawler.stats
-        if not stats.get_value("newsarchiver/fatal"):
-            url = self.crawler.settings.get("REDIS_URL")
-            stats.set_value(
-                "newsarchiver/fatal",
-                f"Redis at {url} lost its data (restarted without persistence?): the "
-                "URLs queued there are gone; run enqueue again",
-            )
+        url = self.crawler.settings.get("REDIS_URL")
+        if RunOutcome.of(self.crawler).fatal(
+            f"Redis at {url} lost its data (restarted without persistence?): the "
+            "URLs queued there are gone; run enqueue again"
+        ):
             from scrapy.utils.defer import deferred_from_coro
 
             deferred_from_coro(self.crawler.engine.close_spider_async(reason="redis lost"))
@@ -232,11 +230,11 @@ class WorkerSpider(ShareSpider):
         limit = self.crawler.settings.getfloat(
             "NEWSARCHIVER_REDIS_OUTAGE", defaults.NEWSARCHIVER_REDIS_OUTAGE
         )
-        stats = self.crawler.stats
-        if now - self.outage_started < limit or stats.get_value("newsarchiver/fatal"):
+        if now - self.outage_started < limit:
             return
         url = self.crawler.settings.get("REDIS_URL")
-        stats.set_value("newsarchiver/fatal", f"lost Redis at {url} for {limit:g} s: {exc}")
+        if not RunOutcome.of(self.crawler).fatal(f"lost Redis at {url} for {limit:g} s: {exc}"):
+            return
         from scrapy.utils.defer import deferred_from_coro
 
         deferred_from_coro(self.crawler.engine.close_spider_async(reason="redis lost"))

@@ -29,7 +29,7 @@ import os
 import shutil
 import zipfile
 from collections.abc import Iterator
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -98,7 +98,7 @@ def _pack(path: Path, spool: WarcSpool, previous: zipfile.ZipFile | None) -> Non
 
 
 def _add(wacz: zipfile.ZipFile, resources: list[dict], name: str, write, compress: int) -> None:
-    info = zipfile.ZipInfo(name, datetime.now(timezone.utc).timetuple()[:6])
+    info = zipfile.ZipInfo(name, datetime.now(UTC).timetuple()[:6])
     info.compress_type = compress
     with wacz.open(info, "w", force_zip64=True) as member:
         hashing = _Hashing(member)
@@ -133,7 +133,7 @@ def _write_members(
     index_source, pages_source = _opener(old_index), _opener(old_pages)
 
     def index(out) -> None:
-        sources = [open(run, encoding="utf-8") for run in spool.runs]  # noqa: SIM115
+        sources: list[Iterator[str]] = [open(run, encoding="utf-8") for run in spool.runs]  # noqa: SIM115
         if index_source is not None:
             sources.append(_lines(index_source()))
         try:
@@ -160,7 +160,7 @@ def _write_members(
     package = {
         "profile": "data-package",
         "resources": resources,
-        "created": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "created": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "wacz_version": WACZ_VERSION,
         "software": SOFTWARE,
     }
@@ -270,6 +270,7 @@ def grow(target: Path, spool: WarcSpool, start: int, package: dict, fsync: bool)
             for name in ENDING:
                 wacz.filelist.remove(wacz.NameToInfo.pop(name))
             wacz.start_dir = start
+            assert wacz.fp is not None  # open for appending
             wacz.fp.seek(start)
             _write_members(wacz, spool, resources, f"indexes/{stem}.cdx", f"pages/{stem}.jsonl")
         if fsync:

@@ -18,7 +18,7 @@ import uuid
 import zipfile
 import zlib
 from collections.abc import Iterable, Iterator
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from http.client import responses
 from pathlib import Path
 
@@ -215,7 +215,7 @@ _GZIP_HEADER = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xff"
 _STORED_MAX = 0xFFFF
 
 
-def _stored_member(pieces: list[bytes]) -> list[bytes]:
+def _stored_member(pieces: list[bytes]) -> list[bytes | memoryview]:
     size = sum(map(len, pieces))
     crc = 0
     for piece in pieces:
@@ -224,7 +224,7 @@ def _stored_member(pieces: list[bytes]) -> list[bytes]:
     if size <= _STORED_MAX:
         return [_GZIP_HEADER, struct.pack("<BHH", 1, size, size ^ 0xFFFF), *pieces, trailer]
     data = memoryview(b"".join(pieces))  # a large record (an image): blocks of 64 KB
-    out = [_GZIP_HEADER]
+    out: list[bytes | memoryview] = [_GZIP_HEADER]
     for start in range(0, size, _STORED_MAX):
         chunk = data[start : start + _STORED_MAX]
         final = 1 if start + _STORED_MAX >= size else 0
@@ -243,7 +243,7 @@ class _Dates:
     def of(self, when: float) -> tuple[str, str]:
         second = int(when)
         if second != self.second:
-            moment = datetime.fromtimestamp(second, timezone.utc)
+            moment = datetime.fromtimestamp(second, UTC)
             self.second = second
             self.warc = f"{moment:%Y-%m-%dT%H:%M:%SZ}"
             self.cdx = f"{moment:%Y%m%d%H%M%S}"
