@@ -29,6 +29,9 @@ NEEDS = {
 
 
 def pytest_configure(config) -> None:
+    config.addinivalue_line(
+        "markers", "slow: a minute or more (pip, random-kill seeds, the benchmark): -m slow"
+    )
     for name in NEEDS:
         config.addinivalue_line("markers", f"{name}: needs {name} (.ci/run installs it)")
 

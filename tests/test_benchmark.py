@@ -16,6 +16,8 @@ from tests.conftest import ROOT
 
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
+pytestmark = pytest.mark.slow  # the benchmark, small: a run of it against nginx each
+
 
 def bench(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run(

@@ -225,6 +225,7 @@ def test_a_state_file_that_is_a_fifo_does_not_hang_the_run(tmp_path):
         assert again.code == 0 and again.stderr == ""
 
 
+@pytest.mark.slow
 def test_hand_edited_huge_positions_cost_reads_not_articles(tmp_path):
     out = tmp_path / "o"
     articles = newest_first(40)

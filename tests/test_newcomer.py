@@ -26,6 +26,7 @@ def readme_block(after: str) -> str:
     return re.search(r"```sh\n(.*?)```", text, re.S).group(1).strip()
 
 
+@pytest.mark.slow
 @pytest.mark.jekyll
 def test_the_readmes_first_command_installs_in_a_venv_and_makes_a_blog_that_builds(tmp_path):
     command = readme_block("## Two commands")

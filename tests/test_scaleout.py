@@ -71,6 +71,7 @@ def files(folder: Path) -> dict[str, bytes]:
     }
 
 
+@pytest.mark.slow
 def test_three_workers_archive_everything_once_like_a_single_crawl(redis_url, tmp_path):
     import json
 
@@ -123,6 +124,7 @@ def report_of(path: Path) -> dict:
     return json.loads(path.read_text("utf-8"))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("seed", range(10))
 def test_a_worker_killed_at_random_loses_nothing_and_each_post_is_written_once(
     redis_url, tmp_path, seed

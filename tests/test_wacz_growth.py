@@ -61,6 +61,7 @@ def spool_of(target: Path, first: int, count: int) -> WarcSpool:
     return spool
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("seed", range(10))
 def test_a_run_killed_while_growing_the_wacz_leaves_the_old_file_or_the_new(tmp_path, seed):
     target = tmp_path / "a.wacz"
