@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from newsarchiver import settings as defaults
 from newsarchiver.archive.layout import file_slug
 from newsarchiver.extract import (
     CODE_RE,
@@ -23,6 +22,7 @@ from newsarchiver.image_sources import absolute_sources
 from newsarchiver.items import Article
 from newsarchiver.post_format import category_slug
 from newsarchiver.sanitize import TooComplex, clean_body
+from newsarchiver.setting_table import default
 
 
 class Unfinished(Exception):
@@ -33,7 +33,10 @@ class Unfinished(Exception):
         self.reason = reason
 
 
-def finish_article(raw: Article, max_body: int = defaults.NEWSARCHIVER_MAX_BODY) -> Article:
+MAX_BODY: int = default("NEWSARCHIVER_MAX_BODY")
+
+
+def finish_article(raw: Article, max_body: int = MAX_BODY) -> Article:
     """``raw`` checked, its date normalised, its body cleaned, its outlet and slug named.
 
     Returns a new article (``raw`` is left as it is); :class:`Unfinished` with

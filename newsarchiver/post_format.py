@@ -13,7 +13,6 @@ from html import escape
 
 import yaml
 
-from newsarchiver import settings as defaults
 from newsarchiver.archive.layout import TAG_SUFFIX
 from newsarchiver.jekyll_text import (
     WRAP_END,
@@ -26,9 +25,10 @@ from newsarchiver.jekyll_text import (
     wrap_raw,
 )
 from newsarchiver.sanitize import rewrite
+from newsarchiver.setting_table import default
 
-DEFAULT_SHARE_BASE = defaults.NEWSARCHIVER_SHARE_BASE
-DEFAULT_SITE = defaults.NEWSARCHIVER_SITE
+DEFAULT_SHARE_BASE: str = default("NEWSARCHIVER_SHARE_BASE")
+DEFAULT_SITE: str = default("NEWSARCHIVER_SITE")
 
 # What YAML may hold unescaped in a double-quoted scalar: printable characters,
 # minus the quote, the backslash and the characters YAML folds as line breaks.

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from newsarchiver.exits import Exit
 from newsarchiver.outcome import RunOutcome
+from newsarchiver.setting_table import TABLE
 from newsarchiver.words import plural
 
 
@@ -82,7 +83,7 @@ def configure_logging(settings, quiet: bool, verbose: bool) -> None:
     root.setLevel(logging.DEBUG if verbose else logging.INFO)
 
 
-CHOICES = {"NEWSARCHIVER_BODY_FORMAT": ("html", "markdown")}
+CHOICES = {setting.name: setting.choices for setting in TABLE if setting.choices}
 # Settings Scrapy's defaults do not name that a component reads (scrapy-redis'):
 # never taken for a typo of a Scrapy setting.
 OTHER_SETTINGS = frozenset({

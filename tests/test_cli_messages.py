@@ -190,3 +190,18 @@ def test_help_and_readme_say_how_to_view_the_blog():
     assert "apt-get install jekyll" in readme
     assert "python3 -m http.server -d blog/_site" in readme and "jekyll serve" in readme
     assert Path(ROOT / "README.md").exists()
+
+
+def test_the_readme_settings_table_is_the_setting_table():
+    """Every NEWSARCHIVER_* setting is declared once (setting_table.py): settings.py takes
+    its default from there, and the README's Settings table has its row, word for word."""
+    from newsarchiver import settings
+    from newsarchiver.setting_table import TABLE, readme_rows
+
+    readme = (ROOT / "README.md").read_text("utf-8").splitlines()
+    documented = [line for line in readme if line.startswith("| `NEWSARCHIVER_")]
+    assert sorted(documented) == sorted(readme_rows())
+    declared = {name for name in dir(settings) if name.startswith("NEWSARCHIVER_")}
+    assert declared == {setting.name for setting in TABLE}
+    for setting in TABLE:
+        assert getattr(settings, setting.name) == setting.default
