@@ -196,6 +196,30 @@ def test_a_worker_stopped_with_sigterm_puts_back_what_it_took(redis_url, tmp_pat
     assert codes <= finished  # what it put back, the other archived (with no enqueue)
 
 
+def test_a_failed_url_enqueued_again_is_fetched_again_by_a_running_worker(redis_url, tmp_path):
+    with SampleSite(generated(3)) as site:
+        missing = site.share_url("NOSUCH1")  # 404, then a shell page: it fails
+        assert run_cli("enqueue", "--redis-url", redis_url, missing).code == 0
+        out, report = tmp_path / "out", tmp_path / "r.json"
+        worker = start_worker(redis_url, out, report, "--idle-exit", "8")
+        import redis
+
+        from newsarchiver.redisqueue import bucket
+
+        server, deadline = redis.Redis.from_url(redis_url), time.monotonic() + 60
+        # Fetched, failed and acknowledged: no longer a member of the queue.
+        while site.requests["data:NOSUCH1"] < 1 or server.hexists(bucket("NOSUCH1"), "NOSUCH1"):
+            assert time.monotonic() < deadline and worker.poll() is None
+            time.sleep(0.05)
+        again = run_cli("enqueue", "--redis-url", redis_url, missing)
+        assert again.code == 0 and "1 URL queued" in again.stderr, again.stderr
+        _, err = worker.communicate(timeout=120)
+        asked = site.requests["data:NOSUCH1"]
+    assert worker.returncode == 1, err  # the URL failed (twice): named, not exit 0
+    assert asked == 2  # the worker that failed it fetched it again
+    assert len(report_of(report)["failed"]) == 2
+
+
 def test_enqueue_again_adds_nothing(redis_url, tmp_path):
     import redis
 

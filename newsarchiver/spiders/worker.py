@@ -120,16 +120,20 @@ class WorkerSpider(ShareSpider):
                 return requests
         return []
 
-    def acknowledge(self, url: str, **_) -> None:
+    def acknowledge(self, url: str, forget: bool = True, **_) -> None:
         """``url`` has its outcome: out of this worker's list (in a batch)."""
         taken = self._taken.pop(url, None)
         if taken is not None:
+            if forget:
+                # Done with: a later enqueue of it (a failure to retry) is fetched again,
+                # and a worker that runs for months remembers only what it holds.
+                self._codes.discard(taken[0])
             self._acks.append(taken)
             if len(self._acks) >= ACK_BATCH:
                 self.flush_acks()
 
     def duplicate_settled(self, url: str, code: str) -> None:
-        self.acknowledge(url)  # the article's first URL has its outcome
+        self.acknowledge(url, forget=False)  # the article's first URL is still on its way
 
     def flush_acks(self) -> None:
         if not self._acks:
