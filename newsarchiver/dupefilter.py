@@ -8,6 +8,7 @@ from scrapy import Request, dupefilters
 from scrapy.dupefilters import RFPDupeFilter
 
 from newsarchiver import signals
+from newsarchiver.items import ARTICLE_META
 
 _SIZE_BYTES = getattr(dupefilters, "_SIZE_BYTES", 2)  # requests.seen's length prefix
 
@@ -38,7 +39,7 @@ class ForgetfulDupeFilter(RFPDupeFilter):
 
     def log(self, request: Request, spider) -> None:
         super().log(request, spider)
-        url = request.cb_kwargs.get("url")
+        url = request.meta.get(ARTICLE_META)
         if url and request.meta.get("redirect_urls") and self.crawler is not None:
             self.crawler.signals.send_catch_log(
                 signals.article_failed, url=url, reason="redirect loop"

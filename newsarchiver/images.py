@@ -27,7 +27,7 @@ from newsarchiver import settings as defaults
 from newsarchiver import signals
 from newsarchiver.failures import describe_failure
 from newsarchiver.image_sources import image_sources, with_sources
-from newsarchiver.recording import IMAGE_META
+from newsarchiver.items import IMAGE_META
 
 IMAGES = "assets/img"  # under the output folder; Jekyll copies it to _site as is
 # One pass over the tags: quoted values are consumed whole, so '>' in them is no end.

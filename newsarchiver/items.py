@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+# Request meta keys, each read by name only (as scrapy-deltafetch's deltafetch_key):
+ARTICLE_META = "newsarchiver_article"  # an article's request: the share URL it is for
+IMAGE_META = "newsarchiver_image"  # an image fetched for a post: that article's share URL
+
 
 @dataclass
 class Article:

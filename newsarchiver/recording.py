@@ -28,6 +28,7 @@ from scrapy.exceptions import IgnoreRequest, NotConfigured
 
 from newsarchiver import signals
 from newsarchiver.extensions import stop_run
+from newsarchiver.items import ARTICLE_META, IMAGE_META
 from newsarchiver.outcome import RunOutcome
 from newsarchiver.webarchive import (
     WaczError,
@@ -49,7 +50,6 @@ logger = logging.getLogger(__name__)
 # the WACZ only at the end).
 BATCH_ARTICLES = 256
 BATCH_BYTES = 4 << 20
-IMAGE_META = "newsarchiver_image"  # request meta of an image fetched for a post
 
 
 class WaczRecorder:
@@ -103,8 +103,7 @@ class WaczRecorder:
             if response.status == 200:
                 self._spooled(self._write, fetched)
             return
-        share_url = request.cb_kwargs.get("url") if "code" in request.cb_kwargs else None
-        if share_url:
+        if share_url := request.meta.get(ARTICLE_META):
             self.pending.setdefault(share_url, {})[response.url] = fetched
 
     def _write(self, fetched: tuple) -> None:

@@ -18,6 +18,7 @@ from twisted.internet import task
 from newsarchiver import settings as defaults
 from newsarchiver import signals
 from newsarchiver.archive.files import atomic_write
+from newsarchiver.items import ARTICLE_META
 
 logger = logging.getLogger(__name__)
 STATUSES = ("new", "updated", "unchanged")
@@ -159,7 +160,7 @@ class RunReport:
 
     def spider_error(self, failure, response, spider) -> None:
         # A callback that raised: its URL failed, with the error as the reason.
-        url = response.request.cb_kwargs.get("url") or response.url
+        url = response.request.meta.get(ARTICLE_META) or response.url
         reason = f"{failure.type.__name__}: {failure.getErrorMessage()}"[:300]
         self.article_failed(url, f"could not read the answer ({reason})")
 

@@ -27,7 +27,7 @@ from newsarchiver.extract import (
     share_url,
 )
 from newsarchiver.failures import describe_failure
-from newsarchiver.items import Article
+from newsarchiver.items import ARTICLE_META, Article
 
 
 def answered_for(url: str, code: str) -> None:
@@ -219,8 +219,8 @@ class ShareSpider(scrapy.Spider):
         """
         if request.meta.get("redirect_urls"):
             return  # a redirect loop: the dupefilter fails its article (ForgetfulDupeFilter.log)
-        if request.callback in (self.parse_data, self.parse_page):
-            self._dropped[request.cb_kwargs.get("url", request.url)] = request
+        if url := request.meta.get(ARTICLE_META):
+            self._dropped[url] = request
 
     def settled(self, url: str, **_) -> None:
         self._dropped.pop(url, None)
@@ -239,6 +239,7 @@ class ShareSpider(scrapy.Spider):
             callback=self.parse_data,
             errback=self.data_failed,
             cb_kwargs={"url": url, "base": base, "code": code},
+            meta={ARTICLE_META: url},
             # A refresh asks again what a job folder's dupefilter has already seen.
             dont_filter=self.refresh or again,
         )
@@ -252,6 +253,7 @@ class ShareSpider(scrapy.Spider):
             callback=self.parse_page,
             errback=self.page_failed,
             cb_kwargs={"url": url, "code": code, "why": why},
+            meta={ARTICLE_META: url},
             dont_filter=self.refresh,
         )
 
