@@ -11,16 +11,22 @@ import json
 import re
 from datetime import UTC, datetime, timedelta, timezone
 from html import unescape
-from urllib.parse import parse_qs, urlsplit
 
 from parsel import Selector
 from w3lib.encoding import html_to_unicode
 
+from newsarchiver.finews import (  # noqa: F401 (the grammar, read from here too)
+    BEIJING,
+    CODE_RE,
+    DATA_PATH,
+    SHARE_PATH,
+    ExtractError,
+    data_url,
+    parse_share_url,
+    share_url,
+)
 from newsarchiver.items import Article
 
-SHARE_PATH = "/html_News/NewsShare.html"
-DATA_PATH = "/NewsData/GetNewsText.do"
-CODE_RE = re.compile(r"[A-Za-z0-9]{1,64}", re.ASCII)
 MAX_TITLE = 1000
 
 # 2022-05-20 02:56:47, 2022-05-20 02:56, 2022年05月20日 02:56 (and / or . as
@@ -32,59 +38,10 @@ TIME_RE = re.compile(
     r"(?:\s*(Z|(?:UTC|GMT)(?:\s*[+-]\d{1,2}(?::?\d{2})?)?|[+-]\d{2}(?::?\d{2})?)(?![\w:]))?"
 )
 _OFFSET = re.compile(r"([+-])(\d{1,2})(?::?(\d{2}))?$")
-BEIJING = timezone(timedelta(hours=8))
 YEARS = (1970, 2099)  # an article dated outside these is refused, never guessed at
 ATTRIBUTION_RE = re.compile(r"文章来源\s*[：:]\s*(.+?)\s*[）)]\s*$", re.S)
 _TAG = re.compile(r"<[^>]*>")  # to read a paragraph's text, not to clean anything
 EM_MEDIA = "//p[contains(concat(' ', normalize-space(@class), ' '), ' em_media ')]"
-
-
-class ExtractError(ValueError):
-    """The input holds no usable article; the message says why, for a person."""
-
-
-# A listing endpoint (/NewsData/GetNewsList.do): given to crawl by mistake.
-LISTING_NAME = re.compile(r"/Get\w*List\.do$", re.IGNORECASE)
-
-
-def parse_share_url(url: str) -> tuple[str, str]:
-    """Split a share URL into ``(base, code)`` or raise :class:`ExtractError`."""
-    text = url.strip()
-    try:
-        parts = urlsplit(text)
-        parts.port  # noqa: B018 - raises ValueError on a bad port
-    except ValueError as exc:
-        raise ExtractError(f"not a URL ({exc})") from None
-    if not parts.scheme or not parts.netloc:
-        raise ExtractError("not a URL")
-    if parts.scheme.lower() not in ("http", "https"):
-        raise ExtractError(f"unsupported scheme {parts.scheme!r}: only http and https")
-    if not parts.path.endswith(SHARE_PATH):
-        if LISTING_NAME.search(parts.path):
-            raise ExtractError(
-                "a listing URL, not a share URL: newsarchiver discover reads listings"
-            )
-        raise ExtractError(f"not a finews share URL: the path must end with {SHARE_PATH}")
-    query = parse_qs(parts.query, keep_blank_values=True)
-    # As the listing JSON writes it, infocode= too (the code decides, not the case).
-    codes = [c for key, values in query.items() if key.lower() == "infocode" for c in values]
-    if not codes:
-        raise ExtractError("share URL without infoCode")
-    if len(codes) > 1:
-        raise ExtractError("share URL with more than one infoCode")
-    code = codes[0]
-    if not CODE_RE.fullmatch(code):
-        raise ExtractError(f"invalid infoCode {code!r}: letters and digits only")
-    prefix = parts.path[: -len(SHARE_PATH)]
-    return f"{parts.scheme.lower()}://{parts.netloc}{prefix}", code
-
-
-def share_url(base: str, code: str) -> str:
-    return f"{base.rstrip('/')}{SHARE_PATH}?infoCode={code}"
-
-
-def data_url(base: str, code: str) -> str:
-    return f"{base.rstrip('/')}{DATA_PATH}?id={code}"
 
 
 def parse_time(text: str) -> str:

@@ -13,7 +13,7 @@ from html import escape
 
 import yaml
 
-from newsarchiver.archive.layout import TAG_SUFFIX
+from newsarchiver.finews import TAG_SUFFIX
 from newsarchiver.jekyll_text import (
     WRAP_END,
     WRAP_START,

@@ -25,7 +25,7 @@ import hashlib
 import zlib
 from collections.abc import Iterable
 
-from newsarchiver.extract import parse_share_url, share_url
+from newsarchiver.finews import parse_share_url, share_url
 
 PREFIX = "newsarchiver:"
 QUEUE = PREFIX + "queue"

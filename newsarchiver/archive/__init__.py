@@ -21,7 +21,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from newsarchiver.archive import layout
 from newsarchiver.archive.files import (
@@ -31,12 +30,16 @@ from newsarchiver.archive.files import (
     remove_stale_temp_files,
 )
 from newsarchiver.archive.index import ArchiveIndex, OwedImages, OwedPages
+from newsarchiver.archive.maintenance import (
+    CategoryResult,
+    RotateResult,
+    page_title,
+    rebuild_categories,
+    rotate,
+)
 from newsarchiver.archive.written import WrittenPosts
-from newsarchiver.extract import ExtractError, parse_share_url
-
-if TYPE_CHECKING:  # maintenance and post_format are imported when used:
-    # post_format takes its names from layout, which loads this package first.
-    from newsarchiver.archive.maintenance import CategoryResult, RotateResult
+from newsarchiver.finews import ExtractError, parse_share_url
+from newsarchiver.post_format import category_title, render_category_page
 
 __all__ = ["Admission", "Archive", "ArchiveIndex", "atomic_write", "layout"]
 
@@ -67,17 +70,6 @@ class PageChange:
         if self.was == self.title:
             return f"REWROTE {where}: title {self.title} kept, the rest as the contract writes it"
         return f"REWROTE {where}: title {self.was or '(none)'} -> {self.title}"
-
-
-def page_title(data: bytes) -> str:
-    """The ``title:`` of a page's front matter as written ("" if it has none)."""
-    head = data[:4096].decode("utf-8", "replace")
-    for line in head.splitlines()[1:]:
-        if line.strip() == "---":
-            break
-        if line.startswith("title:"):
-            return line[len("title:") :].strip()
-    return ""
 
 
 class Archive:
@@ -192,8 +184,6 @@ class Archive:
         OSError if it cannot be written (ValueError for a slug that would leave
         the category folder).
         """
-        from newsarchiver.post_format import category_title, render_category_page
-
         page = layout.category_page(self.output, slug)
         data = render_category_page(outlet, slug).encode("utf-8")
         old = read_bytes(page)
@@ -205,12 +195,8 @@ class Archive:
 
     def rebuild_categories(self) -> CategoryResult:
         """Write the category page of every category the posts name."""
-        from newsarchiver.archive.maintenance import rebuild_categories
-
         return rebuild_categories(self)
 
     def rotate(self, keep_days: int, today: date, keep: tuple[str, ...] = ()) -> RotateResult:
         """Move posts older than ``keep_days`` days to ``old_post/``, but those ``keep`` names."""
-        from newsarchiver.archive.maintenance import rotate
-
         return rotate(self.output, keep_days, today, keep)

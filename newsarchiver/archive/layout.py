@@ -10,6 +10,8 @@ import hashlib
 import re
 from pathlib import Path
 
+from newsarchiver.finews import TAG_SUFFIX
+
 POSTS = "_posts"
 OLD_POSTS = "old_post"
 CATEGORIES = "category"
@@ -17,7 +19,6 @@ STAGING = ".newsarchiver-tmp"  # dot-folder: Jekyll ignores it
 STATE = ".newsarchiver-state"  # discovery state, owed category pages
 LOCK_NAME = ".newsarchiver.lock"  # dot-file: Jekyll ignores it
 TEMP_PREFIX = ".newsarchiver-"
-TAG_SUFFIX = "新闻"  # a post's tag is its outlet and this
 POST_NAME = re.compile(r"(\d{4}-\d{2}-\d{2})-([A-Za-z0-9]+)\.md")
 # The same names, a name a line (a folder's names joined by line breaks): (name, code).
 POST_NAME_LINES = re.compile(r"^(\d{4}-\d{2}-\d{2}-([A-Za-z0-9]+)\.md)$", re.MULTILINE)

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 import yaml
 
 from newsarchiver.archive.files import atomic_write, read_bytes
+from newsarchiver.archive.index import RotateConflicts
 from newsarchiver.archive.layout import (
     OLD_POSTS,
     POSTS,
@@ -27,7 +28,8 @@ from newsarchiver.archive.layout import (
     outlet_of_tag,
     parse_post_name,
 )
-from newsarchiver.post_format import yaml_label, yaml_quoted
+from newsarchiver.archive.written import digest
+from newsarchiver.post_format import render_category_page, yaml_label, yaml_quoted
 
 if TYPE_CHECKING:
     from newsarchiver.archive import Archive
@@ -64,6 +66,17 @@ def read_front_matter(path: Path) -> str:
             at = max(3, len(data) - 4)
             data += more
     return data[4 : end + 1].decode("utf-8")
+
+
+def page_title(data: bytes) -> str:
+    """The ``title:`` of a page's front matter as written ("" if it has none)."""
+    head = data[:4096].decode("utf-8", "replace")
+    for line in head.splitlines()[1:]:
+        if line.strip() == "---":
+            break
+        if line.startswith("title:"):
+            return line[len("title:") :].strip()
+    return ""
 
 
 def _single(value) -> str:
@@ -174,8 +187,6 @@ def rebuild_categories(archive: Archive) -> CategoryResult:
 
 
 def _page_is(archive: Archive, slug: str, outlet: str) -> bool:
-    from newsarchiver.post_format import render_category_page
-
     data = render_category_page(outlet, slug).encode("utf-8")
     return read_bytes(category_page(archive.output, slug)) == data
 
@@ -199,9 +210,6 @@ def rotate(output: Path, keep_days: int, today: date, keep: tuple[str, ...] = ()
     tick only (:class:`~newsarchiver.archive.index.RotateConflicts`). Names
     matching a pattern of ``keep`` (shell patterns) are never moved.
     """
-    from newsarchiver.archive.index import RotateConflicts
-    from newsarchiver.archive.written import digest
-
     first_kept = today - timedelta(days=keep_days - 1)
     result = RotateResult()
     posts, old = output / POSTS, output / OLD_POSTS

@@ -21,11 +21,13 @@ from newsarchiver.archive.layout import CATEGORIES, OLD_POSTS, POSTS, category_p
 from newsarchiver.archive.maintenance import (
     NOT_A_POST_NAME,
     old_posts_built,
+    page_title,
     post_category,
     post_files,
     read_front_matter,
 )
 from newsarchiver.archive.written import WrittenPosts
+from newsarchiver.post_format import category_title, render_category_page
 
 FORMATS = {
     "newsarchiver": "front matter as newsarchiver writes it",
@@ -123,9 +125,6 @@ def _reason(reason: str, path: Path) -> str:
 
 
 def _categories(output: Path, outlets: dict[str, str], ours: set[str]) -> list[dict]:
-    from newsarchiver.archive import page_title
-    from newsarchiver.post_format import category_title, render_category_page
-
     pages = []
     for slug, outlet in sorted(outlets.items()):
         page = category_page(output, slug)

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import argparse
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from newsarchiver import settings
 from newsarchiver.commands import FolderCommand, iso_date, positive_int
+from newsarchiver.finews import BEIJING
 from newsarchiver.words import plural
 
 if TYPE_CHECKING:
@@ -45,7 +46,7 @@ class Command(FolderCommand):
         from newsarchiver.archive.maintenance import old_posts_built
 
         output = archive.output
-        today = args.now or datetime.now(timezone(timedelta(hours=8))).date()
+        today = args.now or datetime.now(BEIJING).date()
         keep = (*settings.NEWSARCHIVER_ROTATE_KEEP, *args.keep)
         result = archive.rotate(args.keep_days, today, keep)
         first_kept = today - timedelta(days=args.keep_days - 1)
