@@ -257,14 +257,11 @@ def init_site(
     return written, kept
 
 
-PAGE_SUFFIXES = (".html", ".htm", ".md", ".markdown", ".mkdn", ".mkd", ".mdown", ".textile")
-
-
 def _same_page(folder: Path, name: str) -> str | None:
     """A page the site already has that Jekyll builds to ``name`` (``index.md`` for
     ``index.html``), if any."""
     stem = name.rsplit(".", 1)[0]
-    for suffix in PAGE_SUFFIXES:
+    for suffix in layout.PAGE_SUFFIXES:
         if (folder / f"{stem}{suffix}").is_file():
             return f"{stem}{suffix}"
     return None

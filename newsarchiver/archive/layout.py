@@ -24,6 +24,10 @@ POST_NAME = re.compile(r"(\d{4}-\d{2}-\d{2})-([A-Za-z0-9]+)\.md")
 POST_NAME_LINES = re.compile(r"^(\d{4}-\d{2}-\d{2}-([A-Za-z0-9]+)\.md)$", re.MULTILINE)
 
 
+# Files Jekyll converts to a page of the same stem (index.md -> index.html).
+PAGE_SUFFIXES = (".html", ".htm", ".md", ".markdown", ".mkdn", ".mkd", ".mdown", ".textile")
+
+
 def post_name(published: str, code: str) -> str:
     """A post's file name: ``YYYY-MM-DD-CODE.md`` from its date (``YYYY-MM-DD ...``)."""
     return f"{published[:10]}-{code}.md"

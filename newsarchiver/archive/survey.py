@@ -17,7 +17,13 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from newsarchiver.archive.files import read_bytes
-from newsarchiver.archive.layout import CATEGORIES, OLD_POSTS, POSTS, category_page
+from newsarchiver.archive.layout import (
+    CATEGORIES,
+    OLD_POSTS,
+    PAGE_SUFFIXES,
+    POSTS,
+    category_page,
+)
 from newsarchiver.archive.maintenance import (
     NOT_A_POST_NAME,
     old_posts_built,
@@ -44,7 +50,7 @@ OWN_FRONT_MATTER = re.compile(
     r"layout: post\ntitle: .+\ndate: \d{4}-\d\d-\d\d \d\d:\d\d:\d\d \+0800\n"
     r"categories: .+\ntags: .+\n"
 )
-INDEX_PAGE = re.compile(r"index\.(html?|md|markdown|mkdn?|mdown|textile|xml|liquid)")
+INDEX_PAGES = {f"index{suffix}" for suffix in PAGE_SUFFIXES}
 
 
 @dataclass
@@ -168,10 +174,9 @@ def _index_collisions(output: Path) -> list[list[str]]:
     collisions = []
     for folder in [output, *(p for p in output.iterdir() if p.is_dir() and p.name[0] not in "._")]:
         try:
-            names = sorted(p.name for p in folder.iterdir() if INDEX_PAGE.fullmatch(p.name))
+            pages = sorted(p.name for p in folder.iterdir() if p.name in INDEX_PAGES)
         except OSError:
             continue
-        pages = [n for n in names if not n.endswith(".xml")]
         if len(pages) > 1:
             prefix = "" if folder == output else f"{folder.name}/"
             collisions.append([prefix + name for name in pages])

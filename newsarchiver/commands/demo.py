@@ -72,22 +72,16 @@ def holds_a_blog(folder: Path) -> str | None:
     """What in ``folder`` is someone's blog (posts the demo did not write, a Jekyll
     configuration not made by init-site), if anything is."""
     from newsarchiver.archive import Archive
+    from newsarchiver.archive.files import read_bytes
     from newsarchiver.archive.maintenance import post_files
 
     if not folder.is_dir():
         return None
     written = Archive(folder).written
     for post in post_files(folder):
-        if not written.owns(post.code or "", _bytes(post.path)):
+        if not written.owns(post.code or "", read_bytes(post.path)):
             return f"posts newsarchiver did not write ({post.folder}/{post.path.name})"
     config = folder / "_config.yml"
-    if config.is_file() and b"newsarchiver" not in (_bytes(config) or b""):
+    if config.is_file() and b"newsarchiver" not in (read_bytes(config) or b""):
         return "a Jekyll site (its _config.yml was not made by newsarchiver)"
     return None
-
-
-def _bytes(path: Path) -> bytes | None:
-    try:
-        return path.read_bytes()
-    except OSError:
-        return None
