@@ -14,7 +14,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from newsarchiver.sample_site.hostile import HOSTILE_MARKUP, cleaning_cost  # noqa: E402
+from tests.hostile_articles import HOSTILE_MARKUP, cleaning_cost  # noqa: E402
 
 OUTLET = '<p class="em_media">（文章来源：河北日报）</p>'
 KINDS = {**HOSTILE_MARKUP, "plain paragraphs": lambda n: "<p>段落文字。</p>" * (n // 13)}

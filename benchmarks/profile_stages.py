@@ -39,7 +39,7 @@ STAGES: list[tuple[str, tuple[str, ...]]] = [
         "download (HTTP, middlewares)",
         ("scrapy/core/downloader", "twisted/web", "scrapy/core/http2", "twisted/internet/tcp.py"),
     ),
-    ("startup (imports, settings)", ("_find_and_load", "newsarchiver/runner.py (")),
+    ("startup (imports, settings)", ("_find_and_load", "newsarchiver/runner/")),
 ]
 OTHER = "engine, scheduler, reactor"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from newsarchiver import __version__
+from newsarchiver import __version__, console
 from newsarchiver.exits import Exit
 
 COMMAND_MODULES = (
@@ -77,12 +77,12 @@ def main(argv: list[str] | None = None) -> int:
         return args.run(args)
     except KeyboardInterrupt:
         # Ctrl-C before the crawl took over its signals (or in a maintenance command).
-        print("newsarchiver: interrupted; run the same command to continue", file=sys.stderr)
+        console.say("interrupted; run the same command to continue")
         return Exit.INTERRUPTED
     except OSError as exc:
         # A file system that refuses (full, read-only, a file where a folder goes...).
         where = f" {exc.filename}" if exc.filename else ""
-        print(f"newsarchiver: cannot write{where}: {exc.strerror or exc}", file=sys.stderr)
+        console.say(f"cannot write{where}: {exc.strerror or exc}")
         return Exit.INTERNAL
 
 

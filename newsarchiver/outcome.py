@@ -2,13 +2,37 @@
 
 A component that stops a run (a full disk, a web archive that cannot be written,
 Redis lost) says so here, once; the lock refusal and a Ctrl-C while the crawl
-starts are noted here too. ``runner.finish`` reads it (with the report's tally)
+starts are noted here too. ``runner.run.finish`` reads it (with the report's tally)
 to print the last lines and pick the exit code: nothing else carries a stop.
 """
 
 from __future__ import annotations
 
+from typing import NamedTuple, Protocol
+
 from newsarchiver.exits import Exit
+
+
+class GivenUp(NamedTuple):
+    """A sink's answer: the article failed in ``runs`` runs and is not asked for again."""
+
+    reason: str
+    runs: int
+
+
+class OutcomeSink(Protocol):
+    """State kept beside the run that follows each URL's outcome.
+
+    The report (the ledger) calls every sink it was given once a URL has its
+    outcome (``status``: new, updated, unchanged or failed, with the
+    failure's ``reason``); nothing calls back. The discovery state answers with
+    :class:`GivenUp` when the failure was the last one it retries; the ledger
+    records it.
+    """
+
+    def settled(
+        self, url: str, code: str | None, status: str, reason: str | None
+    ) -> GivenUp | None: ...
 
 
 class RunOutcome:

@@ -30,6 +30,7 @@ from newsarchiver import signals
 from newsarchiver.extensions import stop_run
 from newsarchiver.items import ARTICLE_META, IMAGE_META
 from newsarchiver.outcome import RunOutcome
+from newsarchiver.report import RunReport, summary_log
 from newsarchiver.webarchive import (
     WaczError,
     WarcSpool,
@@ -74,11 +75,11 @@ class WaczRecorder:
         ext = cls(crawler, Path(path))
         connect = crawler.signals.connect
         connect(ext.spider_opened, signal=scrapy_signals.spider_opened)
-        connect(ext.article_settled, signal=signals.article_settled)
         connect(ext.spider_closed, signal=scrapy_signals.spider_closed)
         return ext
 
     def spider_opened(self) -> None:
+        RunReport.of(self.crawler).subscribe(self)
         started = datetime.now(UTC)
         one_a_run = self.target.is_dir()
         self.target = wacz_target(self.target, started)
@@ -149,8 +150,9 @@ class WaczRecorder:
         self.batch.clear()
         self.batch_bytes = 0
 
-    def article_settled(self, url: str, status: str) -> None:
-        self.pending.pop(url, None)  # failed, or not reached: none of it made a post
+    def settled(self, url: str, code: str | None, status: str, reason: str | None) -> None:
+        """An outcome sink: a URL with its outcome and not archived (failed) keeps nothing."""
+        self.pending.pop(url, None)
 
     def spider_closed(self) -> None:
         if self.spool is None:
@@ -176,11 +178,7 @@ class WaczRecorder:
         stats.set_value("newsarchiver/wacz_articles", articles)
         if articles:
             stats.set_value("newsarchiver/wacz", str(self.target))
-            # The CLI prints the same on stderr; the mark keeps it off the terminal.
-            logger.info(
-                "Web archive: %s (%d articles added)", self.target, articles,
-                extra={"newsarchiver_summary": True},
-            )  # fmt: skip
+            summary_log.info("Web archive: %s (%d articles added)", self.target, articles)
 
 
 class _WithRecorder:

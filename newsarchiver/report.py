@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-import sys
 import tempfile
 import time
 from collections.abc import Iterator
@@ -15,12 +14,16 @@ from scrapy import signals as scrapy_signals
 from scrapy.exceptions import NotConfigured
 from twisted.internet import task
 
+from newsarchiver import console, signals
 from newsarchiver import settings as defaults
-from newsarchiver import signals
 from newsarchiver.archive.files import atomic_write
 from newsarchiver.items import ARTICLE_META
+from newsarchiver.outcome import OutcomeSink
 
 logger = logging.getLogger(__name__)
+# The run's last lines, for a log file and scrapyd's job log: the CLI prints the
+# same on the terminal (console.run_end), so its terminal handler leaves this logger out.
+summary_log = logging.getLogger("newsarchiver.summary")
 STATUSES = ("new", "updated", "unchanged")
 
 
@@ -54,13 +57,26 @@ class RunReport:
         self.image_failures: list[dict[str, str]] = []  # the first SHOWN_FAILURES
         self._spools: dict[str, IO[bytes]] = {}
         self.write_error: str | None = None
+        self.sinks: list[OutcomeSink] = []
+
+    @classmethod
+    def of(cls, crawler) -> RunReport:
+        """The run's report (an extension: there from the time the spider opens)."""
+        report = crawler.get_extension(cls)
+        if report is None:
+            raise RuntimeError("the RunReport extension is not enabled")
+        return report
+
+    def subscribe(self, sink: OutcomeSink) -> None:
+        """``sink.settled`` is called with each URL's outcome from now on."""
+        self.sinks.append(sink)
 
     @classmethod
     def from_crawler(cls, crawler):
         ext = cls(crawler.settings.get("NEWSARCHIVER_REPORT", ""), crawler)
         connect = crawler.signals.connect
         connect(ext.article_requested, signal=signals.article_requested)
-        connect(ext.article_given_up, signal=signals.article_given_up)
+        connect(ext.given_up, signal=signals.article_given_up)
         connect(ext.item_scraped, signal=scrapy_signals.item_scraped)
         connect(ext.item_dropped, signal=scrapy_signals.item_dropped)
         connect(ext.item_error, signal=scrapy_signals.item_error)
@@ -93,17 +109,20 @@ class RunReport:
             self.settle(url, code, status, None)
 
     def settle(self, url: str, code: str | None, status: str, reason: str | None) -> None:
-        """``url`` has its outcome: tell whoever keeps state across runs."""
+        """``url`` has its outcome: each sink is told; a give-up it answers is recorded."""
         code = self.outstanding.pop(url, code)
-        if self.crawler is not None:
-            self.crawler.signals.send_catch_log(
-                signals.article_settled, url=url, code=code, status=status, reason=reason
-            )
+        for sink in self.sinks:
+            if given_up := sink.settled(url, code, status, reason):
+                self.given_up(url, code or "", given_up.reason)
+                self.run_warning(
+                    f"gave up on {url} after failing in {given_up.runs} runs: {given_up.reason}"
+                )
 
     def article_requested(self, url: str, code: str) -> None:
         self.outstanding[url] = code
 
-    def article_given_up(self, url: str, code: str, reason: str) -> None:
+    def given_up(self, url: str, code: str, reason: str) -> None:
+        """Not asked for again by later runs (the discovery state gave it up)."""
         self.count("given_up")
         self._spool("given_up", {"url": url, "reason": reason})
 
@@ -149,7 +168,7 @@ class RunReport:
         self.add("unchanged", code, url)
 
     def article_duplicate(self, url: str, code: str) -> None:
-        self.add("duplicate", code)
+        self.add("duplicate", code)  # not settled: the article's first URL is on its way
 
     def item_dropped(self, item, exception) -> None:
         # Our pipelines' failures carry their reason; another DropItem says it whole.
@@ -171,38 +190,12 @@ class RunReport:
             self.image_failures.append(failure)
         self._spool("images_failed", failure)
 
-    def print_image_failures(self, stream) -> None:
-        """With --quiet too: the post is archived, but shows an image from the source."""
-        for failure in self.image_failures:
-            print(
-                f"  IMAGE NOT KEPT {failure['image']} in {failure['url']}: {failure['reason']}",
-                file=stream,
-            )
-
     def run_warning(self, message: str) -> None:
         self.warnings.append(message)
 
     def run_note(self, message: str) -> None:
         if len(self.notes) < SHOWN_FAILURES:
             self.notes.append(message)
-
-    def print_notes(self, stream) -> None:
-        """Without --quiet: what the run changed or left that is not a post of its own."""
-        for message in self.notes:
-            print(f"  {message}", file=stream)
-
-    def print_warnings(self, stream) -> None:
-        for message in self.warnings:
-            print(f"newsarchiver: warning: {message}", file=stream)
-
-    def print_failures(self, stream, limit: int = SHOWN_FAILURES) -> None:
-        """One line a failure, the first ``limit`` of them (the report file has all)."""
-        for failure in self.failures[:limit]:
-            print(f"  FAILED {failure['url']}: {failure['reason']}", file=stream)
-        if self.counts["failed"] > limit:
-            more = self.counts["failed"] - limit
-            where = f"in {self.report_path}" if self.report_path else "with --report FILE"
-            print(f"  ... and {more} more failures (all listed {where})", file=stream)
 
     def article_failed(self, url: str, reason: str) -> None:
         self.count("failed")
@@ -252,22 +245,19 @@ class RunReport:
                 logger.error("%s", self.write_error)
             for spool in self._spools.values():
                 spool.close()
-        # Marked, so the CLI (which prints the same on stderr) can leave them out there.
-        marked = {"newsarchiver_summary": True}
         # Failures at WARNING, so a log file filtered by level keeps them.
         level = logging.WARNING if self.counts["failed"] else logging.INFO
-        logger.log(level, "Summary: %s (%s)", self.summary(), reason, extra=marked)
+        summary_log.log(level, "Summary: %s (%s)", self.summary(), reason)
         for failure in self.failures:
-            logger.warning("Failed %s: %s", failure["url"], failure["reason"], extra=marked)
+            summary_log.warning("Failed %s: %s", failure["url"], failure["reason"])
         for message in self.notes:
-            logger.info("%s", message, extra=marked)
+            summary_log.info("%s", message)
         for message in self.warnings:
-            logger.warning("%s", message, extra=marked)
+            summary_log.warning("%s", message)
         for failure in self.image_failures:
-            logger.warning(
-                "Image %s of %s not kept: %s", failure["image"], failure["url"],
-                failure["reason"], extra=marked,
-            )  # fmt: skip
+            summary_log.warning(
+                "Image %s of %s not kept: %s", failure["image"], failure["url"], failure["reason"]
+            )
 
 
 DONE = (*STATUSES, "duplicate", "failed")
@@ -313,7 +303,7 @@ class Progress:
 
     def spider_opened(self, spider) -> None:
         self.started = time.monotonic()
-        self.tty = sys.stderr.isatty() and self.crawler.settings.getbool(
+        self.tty = console.is_terminal() and self.crawler.settings.getbool(
             "NEWSARCHIVER_PROGRESS_BAR", True
         )
         self.loop = task.LoopingCall(self.log)
@@ -369,8 +359,7 @@ class Progress:
 
     def log(self) -> None:
         if self.tty:
-            sys.stderr.write(f"\r\x1b[K{self.bar()}")
-            sys.stderr.flush()
+            console.redraw(self.bar())
         else:
             logger.info("Progress: %s", self.line())
 
@@ -380,4 +369,4 @@ class Progress:
         if self.loop is not None and self.loop.running:
             self.loop.stop()
         if self.loop is not None and self.tty:
-            sys.stderr.write("\r\x1b[K")
+            console.clear_line()

@@ -1,6 +1,6 @@
 """Every NEWSARCHIVER_* setting, declared once: name, default, meaning, fixed choices.
 
-``settings.py`` takes the defaults from here, ``runner.malformed_setting`` the
+``settings.py`` takes the defaults from here, ``runner.settings.malformed_setting`` the
 choices, and the README's Settings table is these rows (``python3 -m
 newsarchiver.setting_table`` prints them; ``tests/test_cli_messages.py`` checks
 the README against them). Scrapy's own settings stay in ``settings.py``.

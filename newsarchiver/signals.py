@@ -15,10 +15,10 @@ run_warning = object()
 run_note = object()
 # article_requested(url: str, code: str): asked for; every such URL gets one outcome.
 article_requested = object()
-# article_settled(url: str, code: str | None, status: str, reason: str | None): a URL's
-# outcome (new, updated, unchanged, failed), sent once by the run's report.
-article_settled = object()
-# article_given_up(url: str, code: str, reason: str): failed in too many runs; not retried.
+# A URL's outcome is not a signal: the report (the ledger) calls its sinks
+# (outcome.OutcomeSink) and records the give-ups they answer with.
+# article_given_up(url: str, code: str, reason: str): an article the spider gives up on
+# at once (a listing entry no run could fetch); not retried.
 article_given_up = object()
 # image_failed(url: str, image: str, reason: str): a body image not kept (--images);
 # the post keeps its remote URL and the article does not fail.

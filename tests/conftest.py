@@ -15,6 +15,11 @@ import pytest
 from newsarchiver.sample_site import SampleSite
 
 FIXTURES = Path(__file__).parent / "fixtures"
+# The golden article's data answer, as the share site serves it: the sample site
+# serves its body too, so it lives once, in the package.
+GOLDEN_ANSWER = (
+    Path(__file__).parent.parent / "newsarchiver/sample_site/data/NW202205202385404088.json"
+)
 ROOT = Path(__file__).parent.parent
 
 # Markers of tests that need a program of the machine's, and how to find it.

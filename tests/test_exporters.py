@@ -13,11 +13,11 @@ from newsarchiver.post_format import (
     yaml_label,
     yaml_quoted,
 )
-from tests.conftest import FIXTURES, front_matter
+from tests.conftest import GOLDEN_ANSWER, front_matter
 
 
 def golden_article() -> Article:
-    data = json.loads((FIXTURES / "NW202205202385404088.json").read_text("utf-8"))
+    data = json.loads(GOLDEN_ANSWER.read_text("utf-8"))
     return Article(
         code="NW202205202385404088",
         url="x",

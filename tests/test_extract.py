@@ -15,7 +15,7 @@ from newsarchiver.extract import (
     parse_share_url,
     parse_time,
 )
-from tests.conftest import FIXTURES
+from tests.conftest import FIXTURES, GOLDEN_ANSWER
 
 SHARE = "http://finews.zning.xyz/html_News/NewsShare.html?infoCode="
 
@@ -105,7 +105,7 @@ def test_outlet_from_attribution_even_when_tags_split_it():
 
 
 def test_data_endpoint_json():
-    data = (FIXTURES / "NW202205202385404088.json").read_bytes()
+    data = GOLDEN_ANSWER.read_bytes()
     article = article_from_json(data, "NW202205202385404088", "u")
     assert article.title == "数字化就业赋能欠发达县域发展"
     assert article.published == "2022-05-20 02:56:47"
@@ -142,7 +142,7 @@ def test_data_endpoint_without_article(body, reason):
 
 def test_rendered_page_body_is_sliced_as_served():
     page = (FIXTURES / "NW202205202385404088.html").read_bytes()
-    data = json.loads((FIXTURES / "NW202205202385404088.json").read_text("utf-8"))
+    data = json.loads(GOLDEN_ANSWER.read_text("utf-8"))
     article = article_from_page(decode_page(page, "text/html; charset=utf-8"), "NW1", "u")
     assert article.body == data["text"]
     assert article.title == data["title"]

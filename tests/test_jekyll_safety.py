@@ -20,7 +20,8 @@ from newsarchiver.jekyll_text import psych_retypes
 from newsarchiver.post_format import yaml_label, yaml_scalar
 from newsarchiver.sample_site import SampleSite
 from newsarchiver.sample_site.articles import ARTICLES
-from newsarchiver.sample_site.hostile import (
+from tests.conftest import front_matter, posts, run_cli
+from tests.hostile_articles import (
     CUT_BODIES,
     CUTS,
     HOSTILE,
@@ -28,7 +29,6 @@ from newsarchiver.sample_site.hostile import (
     MARKDOWN_TEXT,
     RETYPED_OUTLETS,
 )
-from tests.conftest import front_matter, posts, run_cli
 from tests.test_jekyll import jekyll_build
 
 pytestmark = pytest.mark.jekyll  # real builds with Debian's jekyll

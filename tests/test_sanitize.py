@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from newsarchiver.sample_site.articles import EASTMONEY_MARKUP
 from newsarchiver.sanitize import clean_body
-from tests.conftest import FIXTURES
+from tests.conftest import GOLDEN_ANSWER
 
 
 def sanitize_body(html: str) -> str:
@@ -16,7 +16,7 @@ def sanitize_body(html: str) -> str:
 
 
 def test_clean_golden_body_only_loses_its_indentation():
-    served = json.loads((FIXTURES / "NW202205202385404088.json").read_text("utf-8"))["text"]
+    served = json.loads(GOLDEN_ANSWER.read_text("utf-8"))["text"]
     assert "\u3000\u3000" in served
     assert sanitize_body(served) == served.replace("\u3000\u3000", "")
 

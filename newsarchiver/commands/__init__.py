@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from newsarchiver import console
 from newsarchiver.runner import run_spider
 
 if TYPE_CHECKING:
@@ -52,7 +52,7 @@ class Command:
         raise NotImplementedError
 
     def error(self, message: str, code: int) -> int:
-        print(f"newsarchiver {self.name}: {message}", file=sys.stderr)
+        console.say(message, self.name)
         return code
 
 
@@ -226,9 +226,9 @@ class FolderCommand(Command):
         from newsarchiver.exits import Exit
 
         if not args.quiet or problems:
-            print(f"newsarchiver: {summary}", file=sys.stderr)
+            console.say(summary)
         for line in (*([] if args.quiet else notes), *problems):
-            print(f"  {line}", file=sys.stderr)
+            console.detail(line)
         return Exit.FAILED if problems else Exit.OK
 
 

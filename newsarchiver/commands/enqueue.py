@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
+from newsarchiver import console
 from newsarchiver.commands import Command as BaseCommand
 from newsarchiver.commands import add_redis_option, add_url_inputs, url_input_error
 from newsarchiver.exits import Exit
@@ -39,11 +39,9 @@ class Command(BaseCommand):
             result = enqueue(args.redis_url, url_source(args.urls, args.input), output)
         except Exception as exc:  # redis errors carry the reason a person needs
             return self.error(f"cannot use Redis at {args.redis_url}: {exc}", Exit.INTERNAL)
-        print(
-            f"newsarchiver: {plural(result.pushed, 'URL')} queued, {result.archived} already "
-            f"archived, {result.queued_already} already queued, {len(result.failed)} failed",
-            file=sys.stderr,
+        console.say(
+            f"{plural(result.pushed, 'URL')} queued, {result.archived} already "
+            f"archived, {result.queued_already} already queued, {len(result.failed)} failed"
         )
-        for failure in result.failed:
-            print(f"  FAILED {failure['url']}: {failure['reason']}", file=sys.stderr)
+        console.failures(result.failed, len(result.failed))
         return Exit.FAILED if result.failed else Exit.OK

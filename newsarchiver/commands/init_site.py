@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
+from newsarchiver import console
 from newsarchiver.commands import Command as BaseCommand
 from newsarchiver.exits import Exit
 
@@ -90,18 +90,17 @@ class Command(BaseCommand):
         finally:
             lock.release()
         for name in written:
-            print(f"  wrote {folder / name}", file=sys.stderr)
+            console.detail(f"wrote {folder / name}")
         for name in kept:
             why = "" if name.endswith(")") else " (already there)"
-            print(f"  kept  {folder / name}{why}", file=sys.stderr)
+            console.detail(f"kept  {folder / name}{why}")
         if folder.is_dir():
             from newsarchiver.archive.survey import other_writers
 
             for writer in other_writers(folder):
-                print(
-                    f"  warning: {folder / writer['file']}: {writer['does']} (it will fight "
-                    "newsarchiver's posts and category pages)",
-                    file=sys.stderr,
+                console.detail(
+                    f"warning: {folder / writer['file']}: {writer['does']} (it will fight "
+                    "newsarchiver's posts and category pages)"
                 )
         print(
             f"Jekyll site in {folder}. Archive into it with: newsarchiver crawl --output "

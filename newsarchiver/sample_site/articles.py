@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from importlib import resources
 
@@ -47,7 +48,8 @@ class SampleArticle:
 
 
 def _golden_body() -> str:
-    return (resources.files(__package__) / "data" / "NW202205202385404088.html").read_text("utf-8")
+    answer = resources.files(__package__) / "data" / "NW202205202385404088.json"
+    return json.loads(answer.read_text("utf-8"))["text"]
 
 
 def _body(*paragraphs: str, outlet: str | None = None) -> str:

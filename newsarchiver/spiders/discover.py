@@ -25,6 +25,7 @@ from newsarchiver.archive.discovery import ListingState, StateUnreadable, Walk
 from newsarchiver.extensions import stop_run
 from newsarchiver.extract import CODE_RE, ExtractError, codes_from_listing, share_url
 from newsarchiver.failures import describe_failure
+from newsarchiver.outcome import GivenUp
 from newsarchiver.spiders.share import ShareSpider
 from newsarchiver.words import plural
 
@@ -95,7 +96,6 @@ class DiscoverSpider(ShareSpider):
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
         spider = super().from_crawler(crawler, *args, **kwargs)
-        crawler.signals.connect(spider.article_settled, signal=signals.article_settled)
         crawler.signals.connect(spider.save_all, signal=scrapy_signals.spider_closed)
         return spider
 
@@ -269,20 +269,22 @@ class DiscoverSpider(ShareSpider):
             "NEWSARCHIVER_GIVE_UP_AFTER", defaults.NEWSARCHIVER_GIVE_UP_AFTER
         )
 
-    def article_settled(self, url: str, code: str | None, status: str, reason: str | None):
-        """Called for every article: the state's bookkeeping only, settings read once."""
+    def settled(
+        self, url: str, code: str | None, status: str, reason: str | None
+    ) -> GivenUp | None:
+        """An outcome sink: the listings' state records it; a failure too many is given up."""
+        super().settled(url, code, status, reason)
         if code is None:
-            return
+            return None
         limit = self.give_up_after
+        given_up = None
         for run in self.runs.values():
             state = run.state
             if code not in state.pending and code not in state.failed:
                 continue
             if state.settled(code, reason if status == "failed" else None, limit):
-                self.crawler.signals.send_catch_log(
-                    signals.article_given_up, url=url, code=code, reason=reason
-                )
-                self.warn(f"gave up on {url} after failing in {limit} runs: {reason}")
+                given_up = GivenUp(reason or "failed", limit)
+        return given_up
 
     def warn(self, message: str) -> None:
         self.crawler.signals.send_catch_log(signals.run_warning, message=message)

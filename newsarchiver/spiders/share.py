@@ -28,6 +28,8 @@ from newsarchiver.extract import (
 )
 from newsarchiver.failures import describe_failure
 from newsarchiver.items import ARTICLE_META, Article
+from newsarchiver.outcome import GivenUp
+from newsarchiver.report import RunReport
 
 
 def answered_for(url: str, code: str) -> None:
@@ -100,7 +102,7 @@ class ShareSpider(scrapy.Spider):
         spider = super().from_crawler(crawler, *args, **kwargs)
         connect = crawler.signals.connect
         connect(spider.request_dropped, signal=scrapy_signals.request_dropped)
-        connect(spider.settled, signal=signals.article_settled)
+        connect(spider.subscribe, signal=scrapy_signals.spider_opened)
         connect(spider.ask_dropped_again, signal=scrapy_signals.spider_idle)
         return spider
 
@@ -222,8 +224,16 @@ class ShareSpider(scrapy.Spider):
         if url := request.meta.get(ARTICLE_META):
             self._dropped[url] = request
 
-    def settled(self, url: str, **_) -> None:
+    def subscribe(self) -> None:
+        """The spider is an outcome sink of the run's report (there once the spider opens)."""
+        RunReport.of(self.crawler).subscribe(self)
+
+    def settled(
+        self, url: str, code: str | None, status: str, reason: str | None
+    ) -> GivenUp | None:
+        """An outcome sink: an article with its outcome is not asked for again at idle."""
         self._dropped.pop(url, None)
+        return None
 
     def ask_dropped_again(self) -> None:
         """At idle: ask again for each dropped request whose article has no outcome."""

@@ -26,7 +26,7 @@ from twisted.internet import task
 
 from newsarchiver import settings as defaults
 from newsarchiver import signals
-from newsarchiver.outcome import RunOutcome
+from newsarchiver.outcome import GivenUp, RunOutcome
 from newsarchiver.redisqueue import EPOCH_KEY, ReliableQueue, code_of, queue_epoch
 from newsarchiver.spiders.share import ShareSpider
 
@@ -79,7 +79,6 @@ class WorkerSpider(ShareSpider):
         spider.take_batch = max(settings.getint("CONCURRENT_REQUESTS") * 4, 64)
         connect = crawler.signals.connect
         connect(spider.worker_idle, signal=scrapy_signals.spider_idle)
-        connect(spider.acknowledge, signal=signals.article_settled)
         connect(spider.duplicate_settled, signal=signals.article_duplicate)
         connect(spider.worker_closed, signal=scrapy_signals.spider_closed)
         return spider
@@ -131,6 +130,13 @@ class WorkerSpider(ShareSpider):
             self._acks.append(taken)
             if len(self._acks) >= ACK_BATCH:
                 self.flush_acks()
+
+    def settled(
+        self, url: str, code: str | None, status: str, reason: str | None
+    ) -> GivenUp | None:
+        super().settled(url, code, status, reason)
+        self.acknowledge(url)
+        return None
 
     def duplicate_settled(self, url: str, code: str) -> None:
         self.acknowledge(url, forget=False)  # the article's first URL is still on its way

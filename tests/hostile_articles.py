@@ -1,6 +1,6 @@
 """Articles a site could serve that try to break or subvert the Jekyll blog.
 
-Not part of the demo: tests serve them (``SampleSite(HOSTILE)``) and build the
+A test helper, not part of the package or the demo: tests serve them (``SampleSite(HOSTILE)``) and build the
 archive with a real Jekyll. Each holds text that Liquid, kramdown or Psych
 would act on, or markup that one HTML reader takes for text and another for a
 tag; the archive must show all of it as written and run none of it.
