@@ -8,9 +8,9 @@ from pathlib import Path
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
 
-from newsarchiver import settings as defaults
 from newsarchiver.archive import Archive
 from newsarchiver.archive.lock import RunLock
+from newsarchiver.context import RunContext
 from newsarchiver.outcome import RunOutcome
 
 logger = logging.getLogger(__name__)
@@ -48,9 +48,9 @@ class OutputLock:
 
     @classmethod
     def from_crawler(cls, crawler):
-        if not crawler.settings.getbool("NEWSARCHIVER_LOCK", defaults.NEWSARCHIVER_LOCK):
+        if not RunContext.of(crawler).lock:
             raise NotConfigured
-        ext = cls(crawler, Path(crawler.settings.get("NEWSARCHIVER_OUTPUT")))
+        ext = cls(crawler, Path(RunContext.of(crawler).output))
         # Not deferred to spider_opened: a lock is what every later step assumes.
         if not ext.lock.acquire():
             raise FolderLocked(
@@ -77,15 +77,9 @@ class ArchiveFolder:
 
     @classmethod
     def from_crawler(cls, crawler):
-        settings = crawler.settings
+        context = RunContext.of(crawler)
         return cls(
-            Archive(
-                Path(settings.get("NEWSARCHIVER_OUTPUT")),
-                fsync=settings.getbool("NEWSARCHIVER_FSYNC", defaults.NEWSARCHIVER_FSYNC),
-                give_up_after=settings.getint(
-                    "NEWSARCHIVER_GIVE_UP_AFTER", defaults.NEWSARCHIVER_GIVE_UP_AFTER
-                ),
-            )
+            Archive(Path(context.output), fsync=context.fsync, give_up_after=context.give_up_after)
         )
 
     @classmethod

@@ -23,8 +23,8 @@ from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.http.request import NO_CALLBACK
 from scrapy.pipelines.files import FilesPipeline
 
-from newsarchiver import settings as defaults
 from newsarchiver import signals
+from newsarchiver.context import RunContext
 from newsarchiver.failures import describe_failure
 from newsarchiver.image_sources import image_sources, with_sources
 from newsarchiver.items import IMAGE_META
@@ -74,15 +74,13 @@ class ImageKeeper(FilesPipeline):
 
     @classmethod
     def from_crawler(cls, crawler):
-        settings = crawler.settings
-        if not settings.getbool("NEWSARCHIVER_IMAGES"):
+        context = RunContext.of(crawler)
+        if not context.images:
             raise NotConfigured
-        store = Path(settings.get("NEWSARCHIVER_OUTPUT")).resolve() / IMAGES
+        store = Path(context.output).resolve() / IMAGES
         pipeline = cls(str(store), crawler=crawler)
         pipeline.sources = {}  # id(item) -> its body's image sources, read once
-        pipeline.max_size = settings.getint(
-            "NEWSARCHIVER_IMAGE_MAX_SIZE", defaults.NEWSARCHIVER_IMAGE_MAX_SIZE
-        )
+        pipeline.max_size = context.image_max_size
         return pipeline
 
     @cached_property
@@ -181,10 +179,10 @@ class ImageAddressGuard:
 
     @classmethod
     def from_crawler(cls, crawler):
-        settings = crawler.settings
-        if not settings.getbool("NEWSARCHIVER_IMAGES"):
+        context = RunContext.of(crawler)
+        if not context.images:
             raise NotConfigured
-        return cls(settings.getlist("NEWSARCHIVER_IMAGE_HOSTS"))
+        return cls(list(context.image_hosts))
 
     def process_request(self, request: Request):
         article = request.meta.get(IMAGE_META)

@@ -10,7 +10,7 @@ from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 from scrapy.utils.asyncio import sleep
 
-from newsarchiver import settings as defaults
+from newsarchiver.context import RunContext
 
 
 class BackoffRetryMiddleware(RetryMiddleware):
@@ -20,13 +20,11 @@ class BackoffRetryMiddleware(RetryMiddleware):
     that answers 5xx gets fewer requests from this run while it recovers.
     """
 
-    backoff = defaults.NEWSARCHIVER_RETRY_BACKOFF
-    backoff_max = defaults.NEWSARCHIVER_RETRY_BACKOFF_MAX
-
     def __init__(self, settings) -> None:
         super().__init__(settings)
-        self.backoff = settings.getfloat("NEWSARCHIVER_RETRY_BACKOFF", self.backoff)
-        self.backoff_max = settings.getfloat("NEWSARCHIVER_RETRY_BACKOFF_MAX", self.backoff_max)
+        context = RunContext(settings)  # Scrapy builds the retry middleware from settings
+        self.backoff = context.retry_backoff
+        self.backoff_max = context.retry_backoff_max
 
     async def _wait(self, retry: Request | None) -> None:
         if retry is not None and self.backoff > 0:
@@ -58,7 +56,7 @@ class OffsiteRedirectMiddleware:
 
     @classmethod
     def from_crawler(cls, crawler):
-        return cls(crawler.settings.getbool("NEWSARCHIVER_FOLLOW_OFFSITE_REDIRECTS"))
+        return cls(RunContext.of(crawler).follow_offsite_redirects)
 
     def process_response(self, request: Request, response: Response) -> Response:
         if self.allow or response.status not in (301, 302, 303, 307, 308):

@@ -8,15 +8,15 @@ from pathlib import Path
 
 from scrapy.exceptions import DropItem
 
-from newsarchiver import settings as defaults
 from newsarchiver import signals
-from newsarchiver.archive import Archive, ArchiveIndex, layout
+from newsarchiver.archive import ArchiveIndex, layout
+from newsarchiver.context import RunContext
 from newsarchiver.exporters import JekyllPostExporter
 from newsarchiver.extensions import ArchiveFolder, stop_run
 from newsarchiver.finish import Unfinished, finish_article
 from newsarchiver.items import Article
 from newsarchiver.jekyll_site import configured_site
-from newsarchiver.outcome import RunOutcome
+from newsarchiver.setting_table import default
 
 logger = logging.getLogger(__name__)
 
@@ -41,7 +41,7 @@ class ArticleFinisher:
     and other articles go on.
     """
 
-    max_body = defaults.NEWSARCHIVER_MAX_BODY
+    max_body = default("NEWSARCHIVER_MAX_BODY")
     THREAD_FROM = 64 * 1024
 
     def __init__(self, stats=None, max_body: int | None = None) -> None:
@@ -51,7 +51,7 @@ class ArticleFinisher:
 
     @classmethod
     def from_crawler(cls, crawler):
-        return cls(crawler.stats, crawler.settings.getint("NEWSARCHIVER_MAX_BODY", cls.max_body))
+        return cls(crawler.stats, RunContext.of(crawler).max_body)
 
     def process_item(self, item: Article):
         if self.THREAD_FROM <= len(item.body) <= self.max_body:
@@ -91,39 +91,32 @@ class PostWriter:
     cannot be written is owed to the next run.
     """
 
-    share_base = defaults.NEWSARCHIVER_SHARE_BASE
-    site = defaults.NEWSARCHIVER_SITE
-    body_format = defaults.NEWSARCHIVER_BODY_FORMAT
-
-    def __init__(self, stats, settings, crawler=None) -> None:
+    def __init__(self, crawler) -> None:
         from scrapy.settings import SETTINGS_PRIORITIES
 
-        self.stats = stats
+        settings = crawler.settings
+        self.stats = crawler.stats
         self.crawler = crawler
-        self.output = Path(settings.get("NEWSARCHIVER_OUTPUT"))
+        context = RunContext.of(crawler)
+        self.output = Path(context.output)
         self.exporter = JekyllPostExporter(
             None,
-            share_base=settings.get("NEWSARCHIVER_SHARE_BASE", self.share_base),
-            site=settings.get("NEWSARCHIVER_SITE", self.site),
-            body_format=settings.get("NEWSARCHIVER_BODY_FORMAT", self.body_format),
+            share_base=context.share_base,
+            site=context.site,
+            body_format=context.body_format,
         )
         self.categories_done: set[str] = set()
-        self.outcome = RunOutcome.of(crawler) if crawler is not None else RunOutcome()
         # --refresh-foreign: posts newsarchiver did not write are replaced too.
-        self.replace_foreign = settings.getbool("NEWSARCHIVER_REFRESH_FOREIGN")
+        self.replace_foreign = context.refresh_foreign
         # --site / -s NEWSARCHIVER_SITE win; else a blog's _config.yml may set it.
         self.site_given = (settings.getpriority("NEWSARCHIVER_SITE") or 0) > SETTINGS_PRIORITIES[
             "project"
         ]
-        self.archive = (
-            ArchiveFolder.of(crawler).archive
-            if crawler is not None
-            else Archive(self.output, settings.getbool("NEWSARCHIVER_FSYNC", True))
-        )
+        self.archive = ArchiveFolder.of(crawler).archive
 
     @classmethod
     def from_crawler(cls, crawler):
-        return cls(crawler.stats, crawler.settings, crawler)
+        return cls(crawler)
 
     @property
     def index(self) -> ArchiveIndex:
@@ -183,23 +176,18 @@ class PostWriter:
             if exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EROFS):
                 self.stop(f"cannot write to {self.output}: {exc.strerror}")
             self.archive.owed.owe(slug, outlet)
-            if self.crawler is not None:
-                self.crawler.signals.send_catch_log(
-                    signals.article_failed,
-                    url=str(layout.category_page(self.output, slug)),
-                    reason=f"cannot write this category page ({exc.strerror or exc}); "
-                    "the next run writes it",
-                )
+            self.crawler.signals.send_catch_log(
+                signals.article_failed,
+                url=str(layout.category_page(self.output, slug)),
+                reason=f"cannot write this category page ({exc.strerror or exc}); "
+                "the next run writes it",
+            )
             return
         self.archive.owed.paid(slug)
 
     def note(self, message: str) -> None:
-        if self.crawler is not None:
-            self.crawler.signals.send_catch_log(signals.run_note, message=message)
+        self.crawler.signals.send_catch_log(signals.run_note, message=message)
 
     def stop(self, reason: str) -> None:
         """Stop the whole run now: every further article would fail the same way."""
-        if self.crawler is not None:
-            stop_run(self.crawler, reason)
-        else:  # a writer outside a crawl
-            self.outcome.fatal(reason)
+        stop_run(self.crawler, reason)

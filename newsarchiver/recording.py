@@ -27,6 +27,7 @@ from scrapy import signals as scrapy_signals
 from scrapy.exceptions import IgnoreRequest, NotConfigured
 
 from newsarchiver import signals
+from newsarchiver.context import RunContext
 from newsarchiver.extensions import stop_run
 from newsarchiver.items import ARTICLE_META, IMAGE_META
 from newsarchiver.outcome import RunOutcome
@@ -60,7 +61,7 @@ class WaczRecorder:
         self.crawler = crawler
         self.given = self.target = target
         self.kept: set[str] = set()  # codes the web archive held when the run began
-        self.fsync = crawler.settings.getbool("NEWSARCHIVER_FSYNC", True)
+        self.fsync = RunContext.of(crawler).fsync
         self.spool: WarcSpool | None = None
         # Responses of articles not settled yet, by share URL, each URL once (the last).
         self.pending: dict[str, dict[str, tuple]] = {}
@@ -69,7 +70,7 @@ class WaczRecorder:
 
     @classmethod
     def from_crawler(cls, crawler):
-        path = crawler.settings.get("NEWSARCHIVER_WACZ")
+        path = RunContext.of(crawler).wacz
         if not path:
             raise NotConfigured
         ext = cls(crawler, Path(path))
@@ -83,7 +84,7 @@ class WaczRecorder:
         started = datetime.now(UTC)
         one_a_run = self.target.is_dir()
         self.target = wacz_target(self.target, started)
-        level = self.crawler.settings.getint("NEWSARCHIVER_WACZ_GZIP_LEVEL", 0)
+        level = RunContext.of(self.crawler).wacz_gzip_level
         self.spool = WarcSpool(self.target, started, min(max(level, 0), 9))
         self.spool.one_file_a_run = one_a_run  # never added to: no lock file kept beside it
         # What earlier runs kept: the spider's zero-request skip asks for it too.
@@ -223,10 +224,11 @@ class ReplayMiddleware:
 
     @classmethod
     def from_crawler(cls, crawler):
-        paths = crawler.settings.getlist("NEWSARCHIVER_REPLAY")
+        context = RunContext.of(crawler)
+        paths = context.replay
         if not paths:
             raise NotConfigured
-        ext = cls(paths, crawler.settings.getbool("NEWSARCHIVER_REPLAY_VERIFY"))
+        ext = cls(paths, context.replay_verify)
         crawler.signals.connect(ext.spider_opened, signal=scrapy_signals.spider_opened)
         crawler.signals.connect(ext.spider_closed, signal=scrapy_signals.spider_closed)
         return ext

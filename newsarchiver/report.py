@@ -15,8 +15,8 @@ from scrapy.exceptions import NotConfigured
 from twisted.internet import task
 
 from newsarchiver import console, signals
-from newsarchiver import settings as defaults
 from newsarchiver.archive.files import atomic_write
+from newsarchiver.context import RunContext
 from newsarchiver.items import ARTICLE_META
 from newsarchiver.outcome import OutcomeSink
 
@@ -42,15 +42,14 @@ class RunReport:
     million URLs holds no per-article state.
     """
 
-    def __init__(self, report_path: str = "", crawler=None) -> None:
-        self.report_path = report_path
+    def __init__(self, crawler) -> None:
+        self.report_path = RunContext.of(crawler).report
         self.crawler = crawler
         # The tallies live in the crawler's stats (newsarchiver/new, ...), so
         # scrapy crawl and scrapyd jobs see what the CLI prints.
-        self.stats = crawler.stats if crawler is not None else None
+        self.stats = crawler.stats
         # Asked for and not yet settled: what a stopped run lists as not reached.
         self.outstanding: dict[str, str] = {}
-        self._counts = dict.fromkeys(REPORT_LISTS, 0)  # without a crawler (tests)
         self.failures: list[dict[str, str]] = []  # the first SHOWN_FAILURES
         self.warnings: list[str] = []
         self.notes: list[str] = []  # the first SHOWN_FAILURES
@@ -73,7 +72,7 @@ class RunReport:
 
     @classmethod
     def from_crawler(cls, crawler):
-        ext = cls(crawler.settings.get("NEWSARCHIVER_REPORT", ""), crawler)
+        ext = cls(crawler)
         connect = crawler.signals.connect
         connect(ext.article_requested, signal=signals.article_requested)
         connect(ext.given_up, signal=signals.article_given_up)
@@ -91,15 +90,10 @@ class RunReport:
         return ext
 
     def count(self, key: str) -> None:
-        if self.stats is not None:
-            self.stats.inc_value(f"newsarchiver/{key}")
-        else:
-            self._counts[key] += 1
+        self.stats.inc_value(f"newsarchiver/{key}")
 
     @property
     def counts(self) -> dict[str, int]:
-        if self.stats is None:
-            return dict(self._counts)
         return {key: self.stats.get_value(f"newsarchiver/{key}", 0) for key in REPORT_LISTS}
 
     def add(self, status: str, code: str, url: str | None = None) -> None:
@@ -163,8 +157,7 @@ class RunReport:
         self.add(item.status or "unchanged", item.code, item.url)
 
     def article_skipped(self, url: str, code: str) -> None:
-        if self.stats is not None:
-            self.stats.inc_value("newsarchiver/skipped")  # no fetch: left out of the rate
+        self.stats.inc_value("newsarchiver/skipped")  # no fetch: left out of the rate
         self.add("unchanged", code, url)
 
     def article_duplicate(self, url: str, code: str) -> None:
@@ -291,9 +284,7 @@ class Progress:
 
     @classmethod
     def from_crawler(cls, crawler):
-        interval = crawler.settings.getfloat(
-            "NEWSARCHIVER_PROGRESS_INTERVAL", defaults.NEWSARCHIVER_PROGRESS_INTERVAL
-        )
+        interval = RunContext.of(crawler).progress_interval
         if interval <= 0:
             raise NotConfigured
         ext = cls(crawler, interval)
@@ -303,9 +294,7 @@ class Progress:
 
     def spider_opened(self, spider) -> None:
         self.started = time.monotonic()
-        self.tty = console.is_terminal() and self.crawler.settings.getbool(
-            "NEWSARCHIVER_PROGRESS_BAR", True
-        )
+        self.tty = console.is_terminal() and RunContext.of(self.crawler).progress_bar
         self.loop = task.LoopingCall(self.log)
         self.loop.start(min(self.interval, 1.0) if self.tty else self.interval, now=False)
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 from urllib.parse import urlsplit
 
-from newsarchiver import settings as defaults
 from newsarchiver.commands import SpiderCommand, positive_int
+from newsarchiver.setting_table import default
 
 
 class Command(SpiderCommand):
@@ -34,7 +34,7 @@ class Command(SpiderCommand):
             type=positive_int,
             metavar="N",
             help="listing pages to read at most in this run; the next run goes on from there "
-            f"(default: {defaults.NEWSARCHIVER_MAX_PAGES}; setting NEWSARCHIVER_MAX_PAGES)",
+            f"(default: {default('NEWSARCHIVER_MAX_PAGES')}; setting NEWSARCHIVER_MAX_PAGES)",
         )
         parser.add_argument(
             "--full-every",

@@ -7,7 +7,6 @@ import uuid
 from collections import deque
 from collections.abc import AsyncIterator, Iterable, Iterator
 from dataclasses import dataclass
-from functools import cached_property
 from pathlib import Path
 from urllib.parse import quote, urlsplit
 
@@ -18,10 +17,10 @@ from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet.defer import Deferred
 from twisted.python.failure import Failure
 
-from newsarchiver import settings as defaults
 from newsarchiver import signals
 from newsarchiver.archive import layout
 from newsarchiver.archive.discovery import ListingState, StateUnreadable, Walk
+from newsarchiver.context import RunContext
 from newsarchiver.extensions import stop_run
 from newsarchiver.extract import CODE_RE, ExtractError, codes_from_listing, share_url
 from newsarchiver.failures import describe_failure
@@ -100,11 +99,11 @@ class DiscoverSpider(ShareSpider):
         return spider
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
-        settings = self.crawler.settings
-        base = self.source_base or settings.get("NEWSARCHIVER_SOURCE_BASE") or ""
-        output = Path(settings.get("NEWSARCHIVER_OUTPUT"))
-        max_pages = settings.getint("NEWSARCHIVER_MAX_PAGES", defaults.NEWSARCHIVER_MAX_PAGES)
-        full_every = settings.getint("NEWSARCHIVER_FULL_EVERY", defaults.NEWSARCHIVER_FULL_EVERY)
+        context = RunContext.of(self.crawler)
+        base = self.source_base or context.source_base
+        output = Path(context.output)
+        max_pages = context.max_pages
+        full_every = context.full_every
         for url in self.listings:
             parts = urlsplit(url)
             if parts.scheme not in ("http", "https") or not parts.netloc:
@@ -263,12 +262,6 @@ class DiscoverSpider(ShareSpider):
         run.walk.missed(kwargs["page"])
         return self.after_page(run)
 
-    @cached_property
-    def give_up_after(self) -> int:
-        return self.crawler.settings.getint(
-            "NEWSARCHIVER_GIVE_UP_AFTER", defaults.NEWSARCHIVER_GIVE_UP_AFTER
-        )
-
     def settled(
         self, url: str, code: str | None, status: str, reason: str | None
     ) -> GivenUp | None:
@@ -276,7 +269,7 @@ class DiscoverSpider(ShareSpider):
         super().settled(url, code, status, reason)
         if code is None:
             return None
-        limit = self.give_up_after
+        limit = RunContext.of(self.crawler).give_up_after
         given_up = None
         for run in self.runs.values():
             state = run.state
@@ -293,7 +286,7 @@ class DiscoverSpider(ShareSpider):
         """Save the listing's state; a state that cannot be saved stops the run (exit 4):
         every later run would read the same pages and never catch up."""
         try:
-            run.state.save(run.path, fsync=self.crawler.settings.getbool("NEWSARCHIVER_FSYNC"))
+            run.state.save(run.path, fsync=RunContext.of(self.crawler).fsync)
             return True
         except OSError as exc:
             for other in self.runs.values():

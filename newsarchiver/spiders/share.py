@@ -17,6 +17,7 @@ from twisted.python.failure import Failure
 
 from newsarchiver import signals
 from newsarchiver.archive import Archive
+from newsarchiver.context import RunContext
 from newsarchiver.extensions import ArchiveFolder
 from newsarchiver.extract import (
     ExtractError,
@@ -145,7 +146,7 @@ class ShareSpider(scrapy.Spider):
     @cached_property
     def refresh(self) -> bool:
         """Fetch archived articles again (``NEWSARCHIVER_REFRESH``), also past a job's dupefilter."""
-        return self.crawler.settings.getbool("NEWSARCHIVER_REFRESH")
+        return RunContext.of(self.crawler).refresh
 
     @cached_property
     def archive(self) -> Archive:
@@ -164,11 +165,7 @@ class ShareSpider(scrapy.Spider):
 
         recorder = self.crawler.get_extension(WaczRecorder)
         kept = recorder.kept if recorder is not None else None
-        owed = (
-            self.archive.owed_images
-            if self.crawler.settings.getbool("NEWSARCHIVER_IMAGES")
-            else None
-        )
+        owed = self.archive.owed_images if RunContext.of(self.crawler).images else None
         if kept is None and owed is None:
             return None
         return lambda code: (kept is None or code in kept) and (owed is None or code not in owed)

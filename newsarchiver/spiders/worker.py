@@ -24,8 +24,8 @@ from scrapy import signals as scrapy_signals
 from scrapy.exceptions import DontCloseSpider
 from twisted.internet import task
 
-from newsarchiver import settings as defaults
 from newsarchiver import signals
+from newsarchiver.context import RunContext
 from newsarchiver.outcome import GivenUp, RunOutcome
 from newsarchiver.redisqueue import EPOCH_KEY, ReliableQueue, code_of, queue_epoch
 from newsarchiver.spiders.share import ShareSpider
@@ -69,13 +69,12 @@ class WorkerSpider(ShareSpider):
         settings = crawler.settings
         spider.server = get_redis_from_settings(settings)
         spider.epoch = queue_epoch(spider.server)
-        lease = settings.getfloat("NEWSARCHIVER_LEASE", defaults.NEWSARCHIVER_LEASE)
+        context = RunContext.of(crawler)
+        lease = context.lease
         worker = f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
         spider.queue = ReliableQueue(spider.server, worker, int(lease * 1000))
         spider.lease = lease
-        spider.idle_exit = settings.getfloat(
-            "NEWSARCHIVER_IDLE_EXIT", defaults.NEWSARCHIVER_IDLE_EXIT
-        )
+        spider.idle_exit = context.idle_exit
         spider.take_batch = max(settings.getint("CONCURRENT_REQUESTS") * 4, 64)
         connect = crawler.signals.connect
         connect(spider.worker_idle, signal=scrapy_signals.spider_idle)
@@ -237,9 +236,7 @@ class WorkerSpider(ShareSpider):
         if self.outage_started is None:
             self.outage_started = now
             logger.warning("Lost Redis (%s); waiting for it to come back", exc)
-        limit = self.crawler.settings.getfloat(
-            "NEWSARCHIVER_REDIS_OUTAGE", defaults.NEWSARCHIVER_REDIS_OUTAGE
-        )
+        limit = RunContext.of(self.crawler).redis_outage
         if now - self.outage_started < limit:
             return
         url = self.crawler.settings.get("REDIS_URL")
