@@ -16,8 +16,8 @@ import pytest
 from newsarchiver.sample_site import SampleSite
 from newsarchiver.sample_site.articles import SampleArticle, generated
 from tests.conftest import posts, run_cli
+from tests.e2e.test_interrupts import start_crawl
 from tests.hostile_articles import HOSTILE_MARKUP, cleaning_cost
-from tests.test_interrupts import start_crawl
 
 OUTLET = '<p class="em_media">（文章来源：河北日报）</p>'
 HOSTILE = HOSTILE_MARKUP

@@ -358,7 +358,7 @@ def test_pywb_replays_the_archived_share_page_and_data(tmp_path):
 def test_kept_images_are_in_the_built_blog_and_web_archives_are_not(tmp_path):
     """Images kept with --images are served by the blog; a WACZ kept in the blog's
     folder (a file or a folder of them) stays out of the built site."""
-    from tests.test_jekyll import jekyll_build
+    from tests.e2e.test_jekyll import jekyll_build
 
     blog = tmp_path / "blog"
     assert run_cli("init-site", str(blog)).code == 0

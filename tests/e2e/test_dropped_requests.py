@@ -57,7 +57,7 @@ def test_a_stopped_discover_lists_each_url_once_and_never_an_archived_one(tmp_pa
     import signal
 
     from tests.conftest import start_cli
-    from tests.test_interrupts import wait_for_posts
+    from tests.e2e.test_interrupts import wait_for_posts
 
     out, report = tmp_path / "o", tmp_path / "r.json"
     articles = list(reversed(generated(40)))

@@ -1,7 +1,7 @@
 """State stays bounded in history (issue 28 item 6): after 10,000 runs the discovery
 state and the owed-images ledger are under a fixed size, whatever the archive holds.
 
-On the pure state: the walk of ``tests/test_discovery_walk.py`` over a listing that
+On the pure state: the walk of ``tests/unit/test_discovery.py`` over a listing that
 grows every run, with kills, failing pages, removals and articles that never
 succeed (given up after 10 runs).
 """
@@ -13,7 +13,7 @@ import zlib
 
 from newsarchiver.archive.discovery import GIVEN_UP_KEPT, MAX_SEAMS, ListingState
 from newsarchiver.archive.index import OWED_KEPT, OwedImages
-from tests.test_discovery_walk import Listing
+from tests.unit.test_discovery import Listing
 
 STATE_BOUND = 2 * 1024 * 1024  # bytes: 10,000 given-up codes and 512 seams at most
 

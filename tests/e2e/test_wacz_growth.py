@@ -23,7 +23,7 @@ from newsarchiver.sample_site.articles import generated
 from newsarchiver.webarchive import WarcSpool, check_target, package_problems
 from newsarchiver.webarchive.pack import ENDING, growable, tail_path
 from tests.conftest import posts, run_cli
-from tests.test_preservation import pages, valid_wacz
+from tests.e2e.test_preservation import pages, valid_wacz
 
 
 def ending_start(path: Path) -> int:

@@ -163,7 +163,7 @@ def test_a_redirect_on_the_image_host_is_followed_and_one_to_another_host_is_not
 
 @pytest.mark.jekyll
 def test_the_built_blog_holds_no_script_from_an_image(tmp_path):
-    from tests.test_jekyll import jekyll_build
+    from tests.e2e.test_jekyll import jekyll_build
 
     blog = tmp_path / "blog"
     assert run_cli("init-site", str(blog)).code == 0

@@ -11,11 +11,10 @@ import sys
 import time
 import urllib.parse
 import urllib.request
-from pathlib import Path
 
 from newsarchiver.sample_site import SampleSite
 from newsarchiver.sample_site.articles import generated
-from tests.conftest import ROOT, free_port, posts, run_cli
+from tests.conftest import FIXTURES, ROOT, free_port, posts, run_cli
 
 
 def test_second_run_on_same_output_exits_3_and_stale_lock_does_not_block(tmp_path):
@@ -220,7 +219,7 @@ def test_discover_through_scrapyd(tmp_path):
                 raise AssertionError(f"scrapyd job did not finish: {jobs}")
         written = posts(out)
         assert len(written) == len(site.articles)
-        golden = (Path(__file__).parent / "fixtures" / "golden-post.md").read_bytes()
+        golden = (FIXTURES / "golden-post.md").read_bytes()
         assert written["2022-05-20-NW202205202385404088.md"] == golden
     finally:
         scrapyd.terminate()

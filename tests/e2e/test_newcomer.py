@@ -14,7 +14,7 @@ import pytest
 
 from newsarchiver.sample_site import ARTICLES, SampleSite
 from tests.conftest import ROOT, posts, run_cli
-from tests.test_jekyll import jekyll_build
+from tests.e2e.test_jekyll import jekyll_build
 
 README = (ROOT / "README.md").read_text("utf-8")
 GOLDEN = ARTICLES[0].code

@@ -19,7 +19,7 @@ from newsarchiver.archive.layout import discovery_state as state_path
 from newsarchiver.sample_site import SampleSite
 from newsarchiver.sample_site.articles import generated
 from tests.conftest import free_port, posts, run_cli, start_cli
-from tests.test_interrupts import assert_only_complete_files
+from tests.e2e.test_interrupts import assert_only_complete_files
 
 ARTICLES = list(reversed(generated(300)))  # newest first, as the real listing
 
@@ -217,7 +217,7 @@ def test_a_listing_that_repeats_itself_stops_with_one_warning(tmp_path):
 
 
 def test_a_stopped_crawl_reports_the_urls_it_never_reached(tmp_path):
-    from tests.test_interrupts import start_crawl, wait_for_posts
+    from tests.e2e.test_interrupts import start_crawl, wait_for_posts
 
     out = tmp_path / "o"
     report = tmp_path / "r.json"

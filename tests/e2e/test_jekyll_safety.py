@@ -21,6 +21,7 @@ from newsarchiver.post_format import yaml_label, yaml_scalar
 from newsarchiver.sample_site import SampleSite
 from newsarchiver.sample_site.articles import ARTICLES
 from tests.conftest import front_matter, posts, run_cli
+from tests.e2e.test_jekyll import jekyll_build
 from tests.hostile_articles import (
     CUT_BODIES,
     CUTS,
@@ -29,7 +30,6 @@ from tests.hostile_articles import (
     MARKDOWN_TEXT,
     RETYPED_OUTLETS,
 )
-from tests.test_jekyll import jekyll_build
 
 pytestmark = pytest.mark.jekyll  # real builds with Debian's jekyll
 
