@@ -1,8 +1,8 @@
 import sys
 
 try:
-    from newsarchiver.cli import main
+    from newsarchiver.cli import entry
 except KeyboardInterrupt:  # Ctrl-C while Python starts: nothing began yet
     sys.exit(130)
 
-sys.exit(main())
+entry()

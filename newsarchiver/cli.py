@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import atexit
+import logging
+import os
 import sys
 
 from newsarchiver import __version__, console
@@ -86,5 +89,22 @@ def main(argv: list[str] | None = None) -> int:
         return Exit.INTERNAL
 
 
+def entry() -> None:
+    """The program: ``main``'s code as the process's exit status."""
+    code = main()
+    if code == Exit.INTERRUPTED:
+        # A Ctrl-C that lands in code Python runs through exec (a dataclass built
+        # while a module imports) leaves the interpreter marked as ended by an
+        # unhandled KeyboardInterrupt even once it was caught, and Python then
+        # kills itself with SIGINT (status -2) instead of the documented 130.
+        # So an interrupted run ends here, after the clean-up a normal exit does.
+        atexit._run_exitfuncs()  # noqa: SLF001
+        logging.shutdown()
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    sys.exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    entry()
