@@ -7,6 +7,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -39,6 +40,14 @@ def pytest_configure(config) -> None:
     )
     for name in NEEDS:
         config.addinivalue_line("markers", f"{name}: needs {name} (.ci/run installs it)")
+
+
+def pytest_collection_modifyitems(items) -> None:
+    """Every test under tests/slow/ is slow: a bare ``pytest`` leaves it out (``-m slow``)."""
+    slow = Path(__file__).parent / "slow"
+    for item in items:
+        if slow in Path(item.path).parents:
+            item.add_marker(pytest.mark.slow)
 
 
 def pytest_runtest_setup(item) -> None:
@@ -99,6 +108,32 @@ def golden_post() -> bytes:
     return (FIXTURES / "golden-post.md").read_bytes()
 
 
+def wait_until(condition, what: str, *procs: subprocess.Popen, limit: float = 60) -> None:
+    """Poll ``condition`` until it holds; fail, saying ``what``, at the deadline or as
+    soon as every child in ``procs`` has exited without it."""
+    deadline = time.monotonic() + limit
+    while not condition():
+        if procs and all(proc.poll() is not None for proc in procs):
+            if condition():
+                return
+            codes = ", ".join(str(proc.returncode) for proc in procs)
+            raise AssertionError(f"{what}: never happened, the run exited ({codes})")
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{what}: not within {limit:g} s")
+        time.sleep(0.01)
+
+
+def post_count(output: Path) -> int:
+    folder = output / "_posts"
+    return len(os.listdir(folder)) if folder.exists() else 0
+
+
+def wait_for_posts(output: Path, count: int, *procs: subprocess.Popen, limit: float = 60) -> None:
+    """Until ``count`` posts are in ``output``, while a child in ``procs`` still runs."""
+    wait_until(lambda: post_count(output) >= count, f"{count} posts in {output}", *procs,
+               limit=limit)  # fmt: skip
+
+
 def free_port() -> int:
     """A port on 127.0.0.1 nothing listens on (for servers, and for refused connections)."""
     with socket.socket() as probe:
@@ -117,3 +152,35 @@ def front_matter(data: bytes) -> dict:
     text = data.decode("utf-8")
     assert text.startswith("---\n")
     return yaml.safe_load(text[4 : text.index("\n---\n", 4)])
+
+
+def start_redis(port: int, folder: Path, persist: bool = True) -> subprocess.Popen:
+    """Redis as the README's scale-out section asks: the queue kept in an append-only file
+    (``persist=False``: kept in memory only, lost on a restart)."""
+    proc = subprocess.Popen(
+        [shutil.which("redis-server"), "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+         "--appendonly", "yes" if persist else "no", "--appendfsync", "always",
+         "--dir", str(folder)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    import redis
+
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            redis.Redis(port=port).ping()
+            return proc
+        except redis.ConnectionError:
+            assert proc.poll() is None, f"redis-server exited with {proc.returncode}"
+            assert time.monotonic() < deadline, "redis-server did not answer in 30 s"
+            time.sleep(0.05)
+
+
+@pytest.fixture
+def redis_url(tmp_path):
+    """A redis-server of its own on 127.0.0.1 for the test, the queue in memory only."""
+    port = free_port()
+    proc = start_redis(port, tmp_path, persist=False)
+    yield f"redis://127.0.0.1:{port}/0"
+    proc.terminate()
+    proc.wait(10)

@@ -150,7 +150,10 @@ class SampleSite:
         self.latency = latency
         # "data:CODE" / "page:CODE" / "list:PAGE" -> faults to answer with, in turn
         self.faults = {key: list(value) for key, value in (faults or {}).items()}
-        self.requests: Counter[str] = Counter()
+        self.requests: Counter[str] = Counter()  # asked for, by key ("data:CODE", "list:2")
+        self.answered: Counter[str] = Counter()  # answered whole, by the same keys
+        self._handling = threading.local()  # the key of the request this thread answers
+        self.begun = 0  # requests begun, answered or not (each one sleeps ``latency`` first)
         self.in_flight = 0
         self.max_in_flight = 0  # the most requests served at once
         self.lock = threading.Lock()
@@ -188,6 +191,7 @@ class SampleSite:
         self.stop()
 
     def next_fault(self, key: str) -> str | None:
+        self._handling.key = key
         with self.lock:
             self.requests[key] += 1
             queue = self.faults.get(key)
@@ -227,10 +231,15 @@ class SampleSite:
 
             def do_GET(self) -> None:  # noqa: N802
                 with site.lock:
+                    site.begun += 1
                     site.in_flight += 1
                     site.max_in_flight = max(site.max_in_flight, site.in_flight)
+                site._handling.key = None
                 try:
                     self.answer()
+                    if site._handling.key is not None:
+                        with site.lock:
+                            site.answered[site._handling.key] += 1
                 finally:
                     with site.lock:
                         site.in_flight -= 1

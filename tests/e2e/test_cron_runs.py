@@ -8,7 +8,6 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import pytest
@@ -17,7 +16,7 @@ from newsarchiver.archive.layout import LOCK_NAME
 from newsarchiver.archive.lock import RunLock
 from newsarchiver.sample_site import SampleSite
 from newsarchiver.sample_site.articles import ARTICLES, generated
-from tests.conftest import ROOT, posts, run_cli
+from tests.conftest import ROOT, posts, run_cli, wait_until
 
 GOLDEN = ARTICLES[0].code
 SECOND = ARTICLES[2].code  # has the JSON endpoint
@@ -146,7 +145,8 @@ def test_lock_lives_in_the_output_folder_and_binds_scrapy_crawl(site, tmp_path):
             cwd=ROOT, capture_output=True, text=True, timeout=120,
             env={**os.environ, "PYTHONPATH": str(ROOT)},
         )  # fmt: skip
-        assert proc.returncode != 0 and "another run is writing to" in proc.stderr
+        assert proc.returncode == 1, proc.stderr  # scrapy crawl's own code when the spider cannot open
+        assert "another run is writing to" in proc.stderr
         assert posts(out) == {}
     finally:
         lock.release()
@@ -322,8 +322,7 @@ def test_a_report_that_cannot_be_written_is_exit_4_with_one_line(tmp_path):
              "--report", str(report), "-q", "--concurrency", "1"],
             stderr=subprocess.PIPE, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)},
         )  # fmt: skip
-        while not site.requests:
-            time.sleep(0.01)
+        wait_until(lambda: site.requests, "the run's first request", proc)
         shutil.rmtree(folder)  # gone before the run writes its report
         _, stderr = proc.communicate(timeout=120)
     assert proc.returncode == 4, stderr

@@ -207,7 +207,9 @@ def test_sample_site_command_prints_a_paged_newest_first_listing_discover_reads(
     try:
         lines = []
         while not lines or not lines[-1].startswith("Press Ctrl-C"):
-            lines.append(proc.stdout.readline().strip())
+            line = proc.stdout.readline()
+            assert line, f"sample-site exited ({proc.wait(10)}) before serving: {lines}"
+            lines.append(line.strip())
         listing = next(line.split()[0] for line in lines if "GetNewsList.do?page=1" in line)
         from urllib.request import urlopen
 

@@ -223,20 +223,3 @@ def test_a_state_file_that_is_a_fifo_does_not_hang_the_run(tmp_path):
         assert path.is_file()  # saved anew over it
         again = discover(listing, out)
         assert again.code == 0 and again.stderr == ""
-
-
-@pytest.mark.slow
-def test_hand_edited_huge_positions_cost_reads_not_articles(tmp_path):
-    out = tmp_path / "o"
-    articles = newest_first(40)
-    with SampleSite(articles) as site:
-        listing = site.listing_url(1, 5)
-        assert discover(listing, out, "--max-pages", "2").code == 0
-        path = discovery_state(out, listing)
-        data = json.loads(path.read_text("utf-8"))
-        data["regions"][0]["tail_at"] = 10**9
-        data["page_size"] = 10**6
-        path.write_text(json.dumps(data), "utf-8")
-        for _ in range(20):
-            assert discover(listing, out, "--max-pages", "2").code == 0
-        assert archived(out) == {a.code for a in articles}

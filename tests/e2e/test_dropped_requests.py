@@ -56,8 +56,7 @@ def test_an_endless_answer_fails_with_what_happened(tmp_path):
 def test_a_stopped_discover_lists_each_url_once_and_never_an_archived_one(tmp_path):
     import signal
 
-    from tests.conftest import start_cli
-    from tests.e2e.test_interrupts import wait_for_posts
+    from tests.conftest import start_cli, wait_for_posts
 
     out, report = tmp_path / "o", tmp_path / "r.json"
     articles = list(reversed(generated(40)))

@@ -12,22 +12,13 @@ import pytest
 
 from newsarchiver.sample_site import SampleSite
 from newsarchiver.sample_site.articles import generated
-from tests.conftest import front_matter, start_cli
+from tests.conftest import front_matter, start_cli, wait_for_posts, wait_until
 
 FOOTER = "[返回首页](//finews.withounder.com/)".encode()
 
 
 def start_crawl(urls_file: Path, output: Path, *extra: str) -> subprocess.Popen:
     return start_cli("crawl", "-i", str(urls_file), "-o", str(output), *extra)
-
-
-def wait_for_posts(output: Path, count: int, proc: subprocess.Popen, limit: float = 60) -> None:
-    deadline = time.monotonic() + limit
-    while time.monotonic() < deadline and proc.poll() is None:
-        folder = output / "_posts"
-        if folder.exists() and len(os.listdir(folder)) >= count:
-            return
-        time.sleep(0.01)
 
 
 def assert_only_complete_files(output: Path) -> int:
@@ -91,12 +82,16 @@ def test_second_ctrl_c_stops_at_once_with_130_and_complete_posts(tmp_path):
     with SampleSite(generated(60), latency=0.3) as site:
         urls = tmp_path / "urls.txt"
         urls.write_text("\n".join(site.share_urls()), encoding="utf-8")
-        output = tmp_path / "out"
-        proc = start_crawl(urls, output, "--concurrency", "8")
+        output, log = tmp_path / "out", tmp_path / "log.txt"
+        proc = start_crawl(urls, output, "--concurrency", "8", "--log-file", str(log), "-v")
         wait_for_posts(output, 5, proc)
-        site.latency = 30  # what is in flight now would keep a clean stop waiting
+        site.latency, begun = 30, site.begun
+        # A request begun now keeps a clean stop waiting 30 s.
+        wait_until(lambda: site.begun > begun, "a request at 30 s latency", proc)
         proc.send_signal(signal.SIGINT)
-        time.sleep(1)
+        # The second one only once Scrapy took the first (two at once may arrive as one).
+        graceful = "Received SIGINT, shutting down gracefully"
+        wait_until(lambda: log.exists() and graceful in log.read_text("utf-8"), "the first Ctrl-C taken", proc)
         proc.send_signal(signal.SIGINT)
         _, err = proc.communicate(timeout=20)  # far less than the 30 s a clean stop needs
     assert proc.returncode == 130, err

@@ -9,13 +9,12 @@ from __future__ import annotations
 import json
 import signal
 import subprocess
-import time
 
 import pytest
 
 from newsarchiver.sample_site import SampleSite
 from newsarchiver.sample_site.articles import SampleArticle, generated
-from tests.conftest import posts, run_cli
+from tests.conftest import posts, run_cli, wait_until
 from tests.e2e.test_interrupts import start_crawl
 from tests.hostile_articles import HOSTILE_MARKUP, cleaning_cost
 
@@ -99,10 +98,9 @@ def test_large_bodies_are_cleaned_off_the_reactor_and_sigterm_stops_the_run(tmp_
     with SampleSite([*big, *generated(60)], latency=0.05) as site:
         urls.write_text("\n".join(site.share_urls()) + "\n")
         proc = start_crawl(urls, tmp_path / "o", "--concurrency", "2", "--log-file", str(log), "-v")
-        while "data:BIG0" not in site.requests:
-            assert proc.poll() is None, proc.communicate()
-            time.sleep(0.01)
-        time.sleep(0.5)  # BIG0 (and maybe BIG1) is being cleaned; 60 slow articles wait
+        cleaning = f"Cleaning the body of {site.share_url('BIG0')}"
+        # SIGTERM once BIG0 is being cleaned on its thread; 60 slow articles wait.
+        wait_until(lambda: log.exists() and cleaning in log.read_text("utf-8"), cleaning, proc)
         proc.send_signal(signal.SIGTERM)
         try:
             _, stderr = proc.communicate(timeout=60)

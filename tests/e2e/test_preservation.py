@@ -21,7 +21,7 @@ from newsarchiver.archive.written import digest
 from newsarchiver.sample_site import ARTICLES, SampleSite
 from newsarchiver.sample_site.articles import SampleArticle, generated
 from newsarchiver.sample_site.server import IMAGES, render_page
-from tests.conftest import ROOT, free_port, posts, run_cli, start_cli
+from tests.conftest import ROOT, free_port, posts, run_cli, start_cli, wait_for_posts
 
 IMAGE_ARTICLE = SampleArticle(
     code="NW202205242385500011",
@@ -234,8 +234,7 @@ def test_a_stopped_run_leaves_a_whole_wacz_of_what_it_archived_and_a_killed_one_
         urls.write_text("".join(site.share_url(a.code) + "\n" for a in slow))
         args = ("crawl", "-i", str(urls), "-o", str(out), "--wacz", str(wacz), "--concurrency", "2")
         proc = start_cli(*args)
-        while len(posts(out)) < 8:
-            time.sleep(0.05)
+        wait_for_posts(out, 8, proc)
         proc.send_signal(signal.SIGTERM)
         _, stderr = proc.communicate(timeout=60)
         assert proc.returncode == 130, stderr
@@ -247,8 +246,7 @@ def test_a_stopped_run_leaves_a_whole_wacz_of_what_it_archived_and_a_killed_one_
         before = wacz.read_bytes()
         proc = start_cli(*args)
         count = len(posts(out))
-        while len(posts(out)) < count + 4:
-            time.sleep(0.05)
+        wait_for_posts(out, count + 4, proc)
         proc.kill()
         proc.communicate(timeout=30)
         assert wacz.read_bytes() == before

@@ -14,7 +14,7 @@ import urllib.request
 
 from newsarchiver.sample_site import SampleSite
 from newsarchiver.sample_site.articles import generated
-from tests.conftest import FIXTURES, ROOT, free_port, posts, run_cli
+from tests.conftest import FIXTURES, ROOT, free_port, posts, run_cli, wait_for_posts
 
 
 def test_second_run_on_same_output_exits_3_and_stale_lock_does_not_block(tmp_path):
@@ -36,9 +36,7 @@ def test_second_run_on_same_output_exits_3_and_stale_lock_does_not_block(tmp_pat
         ]
         env = {**os.environ, "PYTHONPATH": str(ROOT)}
         first = subprocess.Popen(cmd, stderr=subprocess.PIPE, text=True, env=env)
-        while not (out / "_posts").exists() or not os.listdir(out / "_posts"):
-            assert first.poll() is None
-            time.sleep(0.02)
+        wait_for_posts(out, 1, first)
         second = run_cli("crawl", "-i", str(urls), "-o", str(out))
         assert second.code == 3
         assert "another run is writing to" in second.stderr and str(out) in second.stderr

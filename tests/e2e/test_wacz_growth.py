@@ -3,14 +3,14 @@
 No old record is copied: the bytes before the old ending stay as they were. The
 grown file passes the wacz package's validator and rebuilds; a run killed at any
 instant of growing it leaves a journal from which the next run puts the old file
-back whole (10 seeds of SIGKILL at random instants in a forked child).
+back whole (10 seeds of SIGKILL at random instants in a forked child:
+tests/slow/test_random_kills.py).
 """
 
 from __future__ import annotations
 
 import json
 import os
-import random
 import signal
 import zipfile
 from datetime import UTC, datetime
@@ -20,8 +20,8 @@ import pytest
 
 from newsarchiver.sample_site import SampleSite
 from newsarchiver.sample_site.articles import generated
-from newsarchiver.webarchive import WarcSpool, check_target, package_problems
-from newsarchiver.webarchive.pack import ENDING, growable, tail_path
+from newsarchiver.webarchive import WarcSpool, check_target
+from newsarchiver.webarchive.pack import ENDING, tail_path
 from tests.conftest import posts, run_cli
 from tests.e2e.test_preservation import pages, valid_wacz
 
@@ -59,40 +59,6 @@ def spool_of(target: Path, first: int, count: int) -> WarcSpool:
         share = f"http://finews.test/html_News/NewsShare.html?infoCode={article.code}"
         spool.add_page(url, article.title, share, article.code)
     return spool
-
-
-@pytest.mark.slow
-@pytest.mark.parametrize("seed", range(10))
-def test_a_run_killed_while_growing_the_wacz_leaves_the_old_file_or_the_new(tmp_path, seed):
-    target = tmp_path / "a.wacz"
-    spool_of(target, 0, 200).pack(fsync=False)
-    old = target.read_bytes()
-    assert growable(target) is not None
-    # How long a grow takes here, to kill the next one somewhere inside it.
-    probe = tmp_path / "probe.wacz"
-    probe.write_bytes(old)
-    started = datetime.now(UTC)
-    spool_of(probe, 200, 200).pack(fsync=True)
-    took = (datetime.now(UTC) - started).total_seconds()
-    delay = random.Random(seed).uniform(0, took * 1.2)
-    spool = spool_of(target, 200, 200)
-    child = os.fork()
-    if child == 0:  # pragma: no cover - the child is killed or exits
-        signal.signal(signal.SIGALRM, lambda *_: os.kill(os.getpid(), signal.SIGKILL))
-        signal.setitimer(signal.ITIMER_REAL, max(delay, 1e-6))
-        spool.pack(fsync=True)
-        os._exit(0)
-    os.waitpid(child, 0)
-    assert check_target(target) is None  # recovers first, then checks the hashes
-    assert not tail_path(target).exists()
-    with zipfile.ZipFile(target) as archive:
-        assert archive.testzip() is None
-        assert package_problems(archive, target) == []
-    codes = [p["newsarchiver"]["code"] for p in pages(target)]
-    if target.read_bytes() != old:
-        assert len(codes) == 400  # the new file, whole
-    else:
-        assert len(codes) == 200
 
 
 def test_a_run_killed_with_the_file_half_grown_gets_the_old_file_back(tmp_path):
