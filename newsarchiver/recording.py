@@ -277,16 +277,34 @@ class ReplayMiddleware:
         self.archive.close()
 
     def process_request(self, request):
-        from scrapy.http import Headers
-        from scrapy.responsetypes import responsetypes
-
         try:
             found = self.archive.response(request.url)
         except WaczError as exc:
             raise IgnoreRequest(str(exc)) from None
         if found is None:
             raise IgnoreRequest("not in the web archive")
-        status, header_list, body = found
+        return self._response(request, *found)
+
+    def plain_answer(self, request):
+        """The archived answer to ``request`` when nothing between the download and the
+        callback would change it (a 200 with no Content-Encoding: no error, redirect,
+        retry or decompression to apply); None for any other, which then takes the
+        engine's way (``process_request``), errors included."""
+        try:
+            found = self.archive.response(request.url)
+        except WaczError:
+            return None
+        if found is None or found[0] != 200:
+            return None
+        if any(name.lower() == "content-encoding" for name, _ in found[1]):
+            return None
+        return self._response(request, *found)
+
+    @staticmethod
+    def _response(request, status: int, header_list: list[tuple[str, str]], body: bytes):
+        from scrapy.http import Headers
+        from scrapy.responsetypes import responsetypes
+
         headers = Headers()
         for name, value in header_list:
             headers.appendlist(name, value)

@@ -21,6 +21,7 @@ import json
 import logging
 import struct
 import zipfile
+import zlib
 from collections import OrderedDict
 from collections.abc import Iterable
 from pathlib import Path
@@ -46,6 +47,59 @@ def _data_offset(handle: BinaryIO, info: zipfile.ZipInfo) -> int:
     if signature != b"PK\x03\x04":
         raise WaczError(f"{info.filename}: no zip entry at its offset")
     return info.header_offset + 30 + name_length + extra_length
+
+
+def _plain_record(raw: bytes) -> tuple[int, list[tuple[str, str]], bytes] | None:
+    """``(status, headers, body)`` of one whole response record as newsarchiver writes
+    them (a gzip member of ASCII headers), read without warcio; None for anything
+    else (another tool's record, a header folded or not ASCII, a record cut short),
+    which warcio then reads, or names as damaged. The answer is warcio's, field by
+    field: a header line without a colon is dropped, names and values stripped.
+    """
+    if raw[:2] == b"\x1f\x8b":
+        inflate = zlib.decompressobj(wbits=31)
+        try:
+            data = inflate.decompress(raw)
+        except zlib.error:
+            return None
+        if not inflate.eof:
+            return None
+    else:
+        data = raw
+    end = data.find(b"\r\n\r\n")
+    if not data.startswith(b"WARC/1.") or end < 0 or not data[:end].isascii():
+        return None
+    fields = {}
+    for field in data[:end].split(b"\r\n")[1:]:
+        key, colon, given = field.partition(b":")
+        if not colon or field[:1] in (b" ", b"\t"):
+            return None
+        fields[key.strip().lower()] = given.strip()
+    if fields.get(b"warc-type") != b"response" or not fields.get(
+        b"content-type", b""
+    ).startswith(b"application/http"):
+        return None
+    try:
+        length = int(fields[b"content-length"])
+    except (KeyError, ValueError):
+        return None
+    block = data[end + 4 : end + 4 + length]
+    split = block.find(b"\r\n\r\n")
+    if len(block) != length or split < 0 or not block[:split].isascii():
+        return None
+    lines = block[:split].decode("ascii").split("\r\n")
+    protocol, _, status = lines[0].partition(" ")
+    code = status.split(" ", 1)[0]
+    if not protocol.startswith("HTTP/") or not code.isdigit():
+        return None
+    headers: list[tuple[str, str]] = []
+    for text in lines[1:]:
+        if text[:1] in (" ", "\t") or "\r" in text or "\n" in text:
+            return None  # a folded header (warcio joins it), a bare CR or LF
+        name, sep, value = text.partition(":")
+        if sep:
+            headers.append((name.rstrip(" \t"), value.strip()))
+    return int(code), headers, block[split + 4 :]
 
 
 def _foreign(archive: zipfile.ZipFile) -> str | None:
@@ -172,7 +226,13 @@ class WebArchive:
         try:
             handle = self._handle(number)
             handle.seek(offset)
-            stream = io.BytesIO(handle.read(length)) if length else handle
+            if length:
+                raw = handle.read(length)
+                if not self.verify and (plain := _plain_record(raw)) is not None:
+                    return plain
+                stream: BinaryIO = io.BytesIO(raw)
+            else:
+                stream = handle
             record = next(iter(ArchiveIterator(stream, check_digests=self.verify)))
             if record.http_headers is None:
                 raise ValueError("no HTTP response in it")
