@@ -42,6 +42,12 @@ def pytest_configure(config) -> None:
         config.addinivalue_line("markers", f"{name}: needs {name} (.ci/run installs it)")
 
 
+def pytest_xdist_auto_num_workers(config) -> int:
+    """``-n auto``: two workers a core. Most of a test is waiting on its child
+    processes and the sample site's latency, so one a core leaves cores idle."""
+    return 2 * (os.cpu_count() or 1)
+
+
 def pytest_collection_modifyitems(items) -> None:
     """Every test under tests/slow/ is slow: a bare ``pytest`` leaves it out (``-m slow``)."""
     slow = Path(__file__).parent / "slow"
