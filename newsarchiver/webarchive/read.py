@@ -19,6 +19,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+import re
 import struct
 import zipfile
 import zlib
@@ -29,8 +30,9 @@ from typing import BinaryIO
 
 from newsarchiver.webarchive.records import (
     WaczError,
-    _pages,
+    _member_pages,
     is_index,
+    is_pages,
     members_in_order,
 )
 from newsarchiver.webarchive.records import is_warc as _is_warc
@@ -252,6 +254,31 @@ class WebArchive:
         self._handles.clear()
 
 
+# The end of a page line as newsarchiver writes it: its share URL and code, unescaped.
+_OWN_PAGE = re.compile(
+    rb'"newsarchiver": \{"share_url": "([^"\\\n]+)", "code": "([A-Za-z0-9]*)"\}\}\r?$', re.M
+)
+
+
+def _own_pages(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> list[tuple[str, str]]:
+    """(share URL, code) of each newsarchiver page of one page list, in order.
+
+    A page list newsarchiver wrote is read with one search over its bytes (a
+    year of cron's pages in a tenth of the time a JSON parse a line takes); a
+    list where any page is not in that form is read line by line as JSON.
+    """
+    data = archive.read(info)
+    found = _OWN_PAGE.findall(data)
+    if len(found) == data.count(b'"newsarchiver":'):
+        return [(share.decode("utf-8", "replace"), code.decode()) for share, code in found]
+    pages = []
+    for page in _member_pages(archive, info, data.splitlines(keepends=True)):
+        own = page.get("newsarchiver") or {}
+        if isinstance(own, dict) and own.get("share_url"):
+            pages.append((str(own["share_url"]), str(own.get("code", ""))))
+    return pages
+
+
 def archived_articles(
     paths: Iterable[Path], bad: list[tuple[Path, str]] | None = None
 ) -> dict[str, str]:
@@ -266,11 +293,10 @@ def archived_articles(
         try:
             found = 0
             with zipfile.ZipFile(path) as archive:
-                for page in _pages(archive):
-                    own = page.get("newsarchiver") or {}
-                    if isinstance(own, dict) and own.get("share_url"):
+                for info in members_in_order(archive, is_pages):
+                    for share, code in _own_pages(archive, info):
                         found += 1
-                        articles.setdefault(str(own["share_url"]), str(own.get("code", "")))
+                        articles.setdefault(share, code)
             if not found:
                 raise ValueError("it holds no newsarchiver pages (a WACZ another tool made?)")
         except (zipfile.BadZipFile, OSError, ValueError) as exc:

@@ -449,15 +449,19 @@ def _pages(archive: zipfile.ZipFile) -> Iterator[dict]:
     """The pages of every page list of ``archive``, oldest first."""
     for info in members_in_order(archive, is_pages):
         with archive.open(info) as handle:
-            for number, line in enumerate(handle, 1):
-                try:
-                    page = json.loads(line)
-                except ValueError:
-                    # One broken line costs its page, not the file: named, then passed over.
-                    logger.warning(
-                        "%s: line %d of %s is no JSON; skipped",
-                        archive.filename, number, info.filename,
-                    )  # fmt: skip
-                    continue
-                if isinstance(page, dict) and "format" not in page:
-                    yield page
+            yield from _member_pages(archive, info, handle)
+
+
+def _member_pages(archive: zipfile.ZipFile, info: zipfile.ZipInfo, lines) -> Iterator[dict]:
+    """The pages of one page list (``lines``: its lines, as bytes)."""
+    for number, line in enumerate(lines, 1):
+        try:
+            page = json.loads(line)
+        except ValueError:
+            # One broken line costs its page, not the file: named, then passed over.
+            logger.warning(
+                "%s: line %d of %s is no JSON; skipped", archive.filename, number, info.filename
+            )
+            continue
+        if isinstance(page, dict) and "format" not in page:
+            yield page
