@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from operator import attrgetter
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -218,26 +219,27 @@ def rotate(output: Path, keep_days: int, today: date, keep: tuple[str, ...] = ()
     found: dict[str, list[str]] = {}
     # One listing, types from it (no stat a post): a caught-up tick costs the listing.
     with os.scandir(posts) as listing:
-        entries = sorted(listing, key=lambda entry: entry.name)
+        entries = sorted(listing, key=attrgetter("name"))
     for entry in entries:
-        named = parse_post_name(entry.name)
+        name = entry.name
+        named = parse_post_name(name)
         if not named:
             continue
-        path = posts / entry.name
-        if any(fnmatch.fnmatchcase(entry.name, pattern) for pattern in keep):
-            result.pinned.append(entry.name)
+        if keep and any(fnmatch.fnmatchcase(name, pattern) for pattern in keep):
+            result.pinned.append(name)
             continue
         if entry.is_symlink() or not entry.is_file():
-            result.skipped.append((path.name, "not a regular file"))
+            result.skipped.append((name, "not a regular file"))
             continue
         try:
             posted = date.fromisoformat(named[0])
         except ValueError:
-            result.skipped.append((path.name, "not a real date"))
+            result.skipped.append((name, "not a real date"))
             continue
         if posted >= first_kept:
             result.kept += 1
             continue
+        path = posts / name
         old.mkdir(exist_ok=True)
         target = old / path.name
         try:
