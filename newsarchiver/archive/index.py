@@ -31,7 +31,9 @@ class ArchiveIndex:
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
-        self._paths: dict[str, str] = {}
+        # A post folder's name -> {code: file name}, _posts/ first: it wins if a
+        # code is in both. Names, not paths: building a path a post costs a loop.
+        self._names: dict[str, dict[str, str]] = {POSTS: {}, OLD_POSTS: {}}
         self.added: set[str] = set()  # codes first written by this run
 
     def load(self, temp_files: list | None = None) -> ArchiveIndex:
@@ -41,8 +43,7 @@ class ArchiveIndex:
         One listing a folder, matched by one regular expression over all its names:
         a tick over 100,000 posts pays the listing, not a Python loop a post.
         """
-        paths = self._paths
-        for sub in (OLD_POSTS, POSTS):  # _posts/ wins if a code is in both
+        for sub, found in self._names.items():
             folder = self.folder / sub
             try:
                 names = os.listdir(folder)
@@ -50,13 +51,11 @@ class ArchiveIndex:
                 continue
             joined = "\n".join(names)
             if joined.count("\n") == len(names) - 1:  # no name holds a line break
-                paths.update(
-                    (code, f"{sub}/{name}") for name, code in POST_NAME_LINES.findall(joined)
-                )
+                found.update(POST_NAME_LINES.findall(joined))
             else:
                 for name in names:
                     if named := POST_NAME.fullmatch(name):
-                        paths[named[2]] = f"{sub}/{name}"
+                        found[named[2]] = name
             if temp_files is not None and TEMP_PREFIX in joined:
                 temp_files.extend(
                     os.path.join(folder, name) for name in names if name.startswith(TEMP_PREFIX)
@@ -64,19 +63,25 @@ class ArchiveIndex:
         return self
 
     def __contains__(self, code: str) -> bool:
-        return code in self._paths
+        return any(code in found for found in self._names.values())
 
     def __len__(self) -> int:
-        return len(self._paths)
+        return len(set().union(*self._names.values()))
 
     def path(self, code: str) -> Path | None:
-        relative = self._paths.get(code)
-        return self.folder / relative if relative else None
+        for sub, found in self._names.items():
+            if name := found.get(code):
+                return self.folder / sub / name
+        return None
 
     def record(self, code: str, path: Path) -> None:
-        if code not in self._paths:
+        if code not in self:
             self.added.add(code)
-        self._paths[code] = str(path.relative_to(self.folder))
+        sub = str(path.parent.relative_to(self.folder))
+        for other, found in self._names.items():
+            if other != sub:
+                found.pop(code, None)  # the post recorded last is the code's
+        self._names.setdefault(sub, {})[code] = path.name
 
 
 class _Ledger:

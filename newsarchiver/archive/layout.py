@@ -20,8 +20,9 @@ STATE = ".newsarchiver-state"  # discovery state, owed category pages
 LOCK_NAME = ".newsarchiver.lock"  # dot-file: Jekyll ignores it
 TEMP_PREFIX = ".newsarchiver-"
 POST_NAME = re.compile(r"(\d{4}-\d{2}-\d{2})-([A-Za-z0-9]+)\.md")
-# The same names, a name a line (a folder's names joined by line breaks): (name, code).
-POST_NAME_LINES = re.compile(r"^(\d{4}-\d{2}-\d{2}-([A-Za-z0-9]+)\.md)$", re.MULTILINE)
+# The same names, a name a line (a folder's names joined by line breaks): (code, name),
+# so that ``dict(findall())`` maps code to name with no Python loop a post.
+POST_NAME_LINES = re.compile(r"^(?=\d{4}-\d{2}-\d{2}-([A-Za-z0-9]+)\.md$)(.+)$", re.MULTILINE)
 
 
 # Files Jekyll converts to a page of the same stem (index.md -> index.html).

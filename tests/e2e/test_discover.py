@@ -119,6 +119,13 @@ def test_index_is_built_by_one_scan(tmp_path, monkeypatch):
     assert all(f"C{n}" in index for n in range(2000))
     assert "C2000" not in index
     assert index.path("C1").parent.name == "_posts"
+    monkeypatch.undo()
+    (tmp_path / "old_post" / "2022-05-19-C1.md").write_text("x")  # a code in both folders
+    both = ArchiveIndex(tmp_path).load()
+    assert both.path("C1") == tmp_path / "_posts" / "2022-05-20-C1.md"  # _posts/ wins
+    both.record("C1", tmp_path / "old_post" / "2022-05-21-C1.md")
+    assert both.path("C1") == tmp_path / "old_post" / "2022-05-21-C1.md"  # the last recorded
+    assert len(both) == 2000 and not both.added
 
 
 def test_paging_until_caught_up_then_one_page(tmp_path):
